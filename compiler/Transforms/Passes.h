@@ -1,0 +1,24 @@
+//===- Passes.h - mt compiler passes ----------------------------*- C++ -*-===//
+
+#ifndef MT_TRANSFORMS_PASSES_H
+#define MT_TRANSFORMS_PASSES_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+#include <memory>
+
+namespace mt {
+
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createInferShapesPass();
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
+createMaterializeParamsPass();
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
+createTestFusionKindsPass();
+
+#define GEN_PASS_REGISTRATION
+#include "Transforms/Passes.h.inc"
+
+} // namespace mt
+
+#endif // MT_TRANSFORMS_PASSES_H

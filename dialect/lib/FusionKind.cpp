@@ -1,0 +1,35 @@
+//===- FusionKind.cpp - reading an op's declared fusion kind --------------===//
+
+#include "mt/Dialect/FusionKind.h"
+
+#include "mlir/IR/Operation.h"
+
+using namespace mt;
+
+FusionKind mt::getFusionKind(mlir::Operation *op) {
+  if (op->hasTrait<OpTrait::ElementwiseKind>())
+    return FusionKind::Elementwise;
+  if (op->hasTrait<OpTrait::BroadcastKind>())
+    return FusionKind::Broadcast;
+  if (op->hasTrait<OpTrait::InjectiveKind>())
+    return FusionKind::Injective;
+  if (op->hasTrait<OpTrait::ReductionKind>())
+    return FusionKind::Reduction;
+  return FusionKind::Opaque;
+}
+
+llvm::StringRef mt::stringifyFusionKind(FusionKind kind) {
+  switch (kind) {
+  case FusionKind::Elementwise:
+    return "elementwise";
+  case FusionKind::Broadcast:
+    return "broadcast";
+  case FusionKind::Injective:
+    return "injective";
+  case FusionKind::Reduction:
+    return "reduction";
+  case FusionKind::Opaque:
+    return "opaque";
+  }
+  llvm_unreachable("unknown fusion kind");
+}
