@@ -27,9 +27,11 @@ struct MaterializeParamsPass
     SymbolTable symbols(module);
     OpBuilder builder(module.getBodyRegion());
     // New parameters go after the ones already materialized, in order.
-    auto existing = module.getOps<mt::ParamOp>();
-    if (!existing.empty())
-      builder.setInsertionPointAfter(*std::prev(existing.end()));
+    mt::ParamOp last;
+    for (mt::ParamOp param : module.getOps<mt::ParamOp>())
+      last = param;
+    if (last)
+      builder.setInsertionPointAfter(last);
 
     llvm::StringMap<Operation *> owners;
     WalkResult walk = module.walk([&](mt::ParameterizedOp op) {

@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
+#include <sstream>
 
 using namespace mlir;
 using namespace mt;
@@ -112,17 +113,24 @@ static double getDouble(const llvm::APFloat &value) {
   return value.convertToDouble();
 }
 
+/// Diagnostics print doubles as people write them ("1.5", not "1.500000e+00").
+static std::string formatNumber(double value) {
+  std::ostringstream stream;
+  stream << value;
+  return stream.str();
+}
+
 static LogicalResult verifyDropoutRate(Operation *op, StringRef what,
                                        double rate) {
   if (rate >= 0.0 && rate < 1.0)
     return success();
-  return op->emitOpError() << what << " " << rate << " is outside [0, 1)";
+  return op->emitOpError() << what << " " << formatNumber(rate) << " is outside [0, 1)";
 }
 
 static LogicalResult verifyEps(Operation *op, double eps) {
   if (eps > 0.0 && std::isfinite(eps))
     return success();
-  return op->emitOpError() << "eps must be positive, got " << eps;
+  return op->emitOpError() << "eps must be positive, got " << formatNumber(eps);
 }
 
 static LogicalResult verifyHeads(Operation *op, int64_t width, int64_t heads) {
@@ -393,7 +401,7 @@ LogicalResult MultitaskLossOp::verifyAttributes() {
     if (!(weight >= 0.0) || !std::isfinite(weight))
       return emitOpError() << "weight of task '" << name
                            << "' must be finite and non-negative, got "
-                           << weight;
+                           << formatNumber(weight);
   }
   StringRef balance = getBalance();
   if ((balance == "uncertainty" || balance == "gradnorm") && !getPathAttr())
@@ -402,11 +410,11 @@ LogicalResult MultitaskLossOp::verifyAttributes() {
   double alpha = getDouble(getGradnormAlpha());
   if (!(alpha >= 0.0) || !std::isfinite(alpha))
     return emitOpError() << "gradnorm_alpha must be non-negative, got "
-                         << alpha;
+                         << formatNumber(alpha);
   double temperature = getDouble(getDwaTemperature());
   if (!(temperature > 0.0) || !std::isfinite(temperature))
     return emitOpError() << "dwa_temperature must be positive, got "
-                         << temperature;
+                         << formatNumber(temperature);
   return success();
 }
 
@@ -662,6 +670,9 @@ BroadcastInDimOp::inferResultTypes(SmallVectorImpl<Type> &types) {
                            << formatShape(dims)
                            << " must increase and lie in [0, "
                            << result.getRank() << ")";
+  }
+  for (auto it : llvm::enumerate(dims)) {
+    int64_t to = it.value(), from = it.index();
     int64_t extent = input.getDimSize(from);
     if (extent != 1 && extent != result.getDimSize(to))
       return emitOpError() << "operand dimension " << from << " ("
