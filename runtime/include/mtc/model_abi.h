@@ -1,0 +1,87 @@
+/* model_abi.h - what a compiled model gives the runtime.
+ *
+ * `mtc` generates one C++ file per model that defines `mtc_model_get()`;
+ * the runtime (CLI, C API) only ever sees the model through this struct.
+ * Plain C so the generated code and the embedding header stay simple.
+ */
+#ifndef MTC_MODEL_ABI_H
+#define MTC_MODEL_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { MTC_F32 = 0, MTC_I32 = 1, MTC_U8 = 2 } mtc_dtype;
+
+/* An input or output tensor. shape[0] == -1 is the batch dimension. */
+typedef struct {
+  const char *name;      /* dataset name: "x", "tokens", "task"; outputs: task name */
+  mtc_dtype dtype;
+  int rank;
+  const int64_t *shape;
+  int64_t id_bound;      /* i32 ids must lie in [0, id_bound); 0 = unchecked */
+} mtc_tensor_info;
+
+/* A parameter, named as in PyTorch's state_dict. */
+typedef struct {
+  const char *name;
+  int rank;
+  const int64_t *shape;
+  const char *init;      /* "zeros" | "ones" | "uniform" | "normal" */
+  double scale;          /* U(-scale, scale) or N(0, scale^2) */
+} mtc_param_info;
+
+typedef struct {
+  const char *name;
+  const char *kind;      /* "cross_entropy" | "binary_cross_entropy" | "mse" */
+  int64_t classes;       /* last dimension of the task's output */
+  int output;            /* index into outputs */
+} mtc_task_info;
+
+/* Runs the forward entry point for `batch` examples. inputs/params/outputs
+ * follow the order of the tables below; every buffer is dense row-major
+ * with the batch dimension set to `batch`. `arena` holds at least
+ * arena_static_bytes + batch * arena_bytes_per_example bytes, 64-byte
+ * aligned. Returns 0, or a non-zero Halide error code (the message went
+ * to the Halide error handler). */
+typedef int (*mtc_forward_fn)(void *arena, int64_t batch,
+                              const void *const *inputs,
+                              const float *const *params,
+                              void *const *outputs);
+
+typedef struct {
+  const char *name;          /* the model file's base name */
+  const char *fingerprint;   /* hex hash of the compiled IR */
+  const char *target;        /* Halide target string the kernels were built for */
+  int num_required_cpu_features;
+  const char *const *required_cpu_features; /* e.g. "avx2", "fma", "avx512f" */
+  int num_inputs;
+  const mtc_tensor_info *inputs;
+  int num_outputs;
+  const mtc_tensor_info *outputs;
+  int num_params;
+  const mtc_param_info *params;
+  int num_tasks;
+  const mtc_task_info *tasks;
+  int64_t arena_static_bytes;
+  int64_t arena_bytes_per_example;
+  int num_kernels;
+  const char *const *kernel_names;
+  mtc_forward_fn forward;
+  /* Routes kernel error messages (Halide's error handler) to `handler`;
+   * the generated code calls halide_set_error_handler, so the runtime
+   * itself needs no Halide symbols. */
+  void (*install_error_handler)(void (*handler)(void *user_context,
+                                                const char *message));
+} mtc_model;
+
+/* Defined by the generated code of each compiled model. */
+const mtc_model *mtc_model_get(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MTC_MODEL_ABI_H */
