@@ -7,9 +7,9 @@
 //   mt-opt --mt-infer-shapes --mt-materialize-params examples/multitask_small.mlir
 
 module {
-  func @forward(%x: tensor<?x16x16xf32>, %task: tensor<?xi32>,
-                %digit: tensor<?xi32>, %parity: tensor<?xf32>,
-                %value: tensor<?x1xf32>) -> (tensor<*xf32>, tensor<*xf32>) {
+  func @forward(%x: tensor<?x16x16xf32> {mt.input = "x"}, %task: tensor<?xi32> {mt.input = "task"},
+                %digit: tensor<?xi32> {mt.input = "y.digit"}, %parity: tensor<?xf32> {mt.input = "y.parity"},
+                %value: tensor<?x1xf32> {mt.input = "y.value"}) -> (tensor<*xf32>, tensor<*xf32>) {
     %h0 = mt.dense %x {out_features = 128, path = "input_proj"}
         : (tensor<?x16x16xf32>) -> tensor<*xf32>
     %h1 = mt.positional_encoding %h0 {kind = "sinusoidal", max_len = 64}

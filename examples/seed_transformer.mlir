@@ -8,9 +8,9 @@
 //   mt-opt --mt-infer-shapes --mt-materialize-params examples/seed_transformer.mlir
 
 module {
-  func @forward(%x: tensor<?x16x32xf32>, %task: tensor<?xi32>,
-                %y0: tensor<?x16x1xf32>, %y1: tensor<?x16x1xf32>,
-                %y2: tensor<?x16x1xf32>) -> (tensor<*xf32>, tensor<*xf32>) {
+  func @forward(%x: tensor<?x16x32xf32> {mt.input = "x"}, %task: tensor<?xi32> {mt.input = "task"},
+                %y0: tensor<?x16x1xf32> {mt.input = "y.task0"}, %y1: tensor<?x16x1xf32> {mt.input = "y.task1"},
+                %y2: tensor<?x16x1xf32> {mt.input = "y.task2"}) -> (tensor<*xf32>, tensor<*xf32>) {
     %h0 = mt.dense %x {out_features = 512, activation = "relu", path = "input_proj"}
         : (tensor<?x16x32xf32>) -> tensor<*xf32>
     %h1 = mt.positional_encoding %h0 {kind = "sinusoidal", max_len = 512}

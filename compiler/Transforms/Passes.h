@@ -13,6 +13,9 @@ namespace mt {
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createInferShapesPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
 createMaterializeParamsPass();
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createDecomposePass();
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
+createPruneToInferencePass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
 createTestFusionKindsPass();
 

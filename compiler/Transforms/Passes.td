@@ -35,6 +35,39 @@ def MaterializeParams : Pass<"mt-materialize-params", "::mlir::ModuleOp"> {
   let constructor = "mt::createMaterializeParamsPass()";
 }
 
+def Decompose : Pass<"mt-decompose", "::mlir::ModuleOp"> {
+  let summary = "Rewrite model ops into primitive tensor ops (PyTorch semantics)";
+  let description = [{
+    Each model op becomes primitives with the exact semantics of its PyTorch
+    module: linear layers as `matmul {transpose_rhs}` + bias, attention with
+    a packed in-projection split by `slice`, heads by `reshape`/`transpose`,
+    q scaled by 1/sqrt(D/H), a max-shifted softmax; layer norm with biased
+    variance; post-LN or pre-LN encoder layers. Parameters are read with
+    `mt.param_ref`. `mt.dropout` and `mt.multitask_loss` stay: their lowering
+    depends on the entry point (inference or training).
+
+    Before: `%y = mt.dense %x {out_features = 8, activation = "relu", path = "p"}`
+    After:  `%w = mt.param_ref @p.weight`, `%m = mt.matmul %x, %w {transpose_rhs = true}`,
+            `%b = mt.param_ref @p.bias`, `%a = mt.add %m, %b`, `%y = mt.relu %a`
+  }];
+  let constructor = "mt::createDecomposePass()";
+}
+
+def PruneToInference : Pass<"mt-prune-to-inference", "::mlir::ModuleOp"> {
+  let summary = "Make a model function its inference entry point (predictions only)";
+  let description = [{
+    The function returns the multitask loss's predictions in task order
+    (results named by `mt.output`, kinds in `mt.task_kind`); the loss goes,
+    dropout becomes the identity, arguments only the loss used (labels,
+    mask) are removed, and i32 arguments that index tables record
+    `mt.id_bound`. Runs before mt-decompose.
+
+    Before: `func @forward(%x {mt.input = "x"}, %y {mt.input = "y.a"}) -> (tensor<f32>, tensor<1xf32>)` ending in `mt.multitask_loss (%p) labels (%y)`
+    After:  `func @forward(%x {mt.input = "x"}) -> (tensor<?x10xf32> {mt.output = "a", mt.task_kind = "cross_entropy"})` returning `%p`
+  }];
+  let constructor = "mt::createPruneToInferencePass()";
+}
+
 def TestFusionKinds : Pass<"mt-test-fusion-kinds", "::mlir::ModuleOp"> {
   let summary = "Report each op's declared fusion kind as a remark (for tests)";
   let constructor = "mt::createTestFusionKindsPass()";

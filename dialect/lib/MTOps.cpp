@@ -86,6 +86,27 @@ LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbols) {
 }
 
 //===----------------------------------------------------------------------===//
+// KernelOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult mt::verifyKernelOp(KernelOp op) {
+  Block &body = op.getBody().front();
+  if (body.getNumArguments() != op.getInputs().size())
+    return op.emitOpError() << "body has " << body.getNumArguments()
+                            << " arguments for " << op.getInputs().size()
+                            << " inputs";
+  for (auto [arg, input] : llvm::zip(body.getArguments(), op.getInputs()))
+    if (arg.getType() != input.getType())
+      return op.emitOpError() << "body argument #" << arg.getArgNumber()
+                              << " has type " << arg.getType()
+                              << ", but the input has " << input.getType();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().getTypes() != op.getResultTypes())
+    return op.emitOpError("yielded types differ from the kernel's result types");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // ConstantOp
 //===----------------------------------------------------------------------===//
 

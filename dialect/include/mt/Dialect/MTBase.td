@@ -27,6 +27,9 @@ def MT_Dialect : Dialect {
     `mt-infer-shapes` refines them.
   }];
   let emitAccessorPrefix = kEmitAccessorPrefix_Prefixed;
+  // `mt.input` names an entry-point argument after its dataset tensor.
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -8,6 +8,7 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -19,10 +20,12 @@
 
 namespace mt {
 class ParamOp;
+class KernelOp;
 /// The verifier shared by every tensor op: attribute rules first, then, once
 /// every operand is ranked, declared result types against inferred ones.
 mlir::LogicalResult verifyShapedOp(mlir::Operation *op);
 mlir::LogicalResult verifyParamOp(ParamOp op);
+mlir::LogicalResult verifyKernelOp(KernelOp op);
 } // namespace mt
 
 #define GET_OP_CLASSES

@@ -13,6 +13,7 @@ include "mt/Dialect/MTBase.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Model ops
@@ -679,6 +680,47 @@ def MT_IotaOp : MT_Op<"iota", [MT_InjectiveKind]> {
   let arguments = (ins MT_NonNegativeI64:$dimension);
   let results = (outs MT_RankedNumericTensor:$result);
   let assemblyFormat = "attr-dict `:` functional-type(operands, results)";
+}
+
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+def MT_KernelOp : Op<MT_Dialect, "kernel", [IsolatedFromAbove,
+    SingleBlockImplicitTerminator<"YieldOp">, MT_OpaqueKind]> {
+  let summary = "a group of primitives compiled into one Halide pipeline";
+  let description = [{
+    Made by `mt-outline-kernels` (and, later, by fusion): the body computes
+    the results from the block arguments (one per input); constants are
+    cloned in, parameters and activations come in as inputs.
+    `mt-plan-memory` adds `mt.result_slots`, one `[space, offset]` pair per
+    result: space 0 is the static arena, 1 the per-example arena (offset in
+    bytes per example), 2 an entry-point output (offset = its index).
+
+    ```mlir
+    %y = mt.kernel "k3_matmul" (%x, %w) : (tensor<?x8x4xf32>, tensor<16x4xf32>) -> tensor<?x8x16xf32> {
+    ^bb0(%a: tensor<?x8x4xf32>, %b: tensor<16x4xf32>):
+      %0 = mt.matmul %a, %b {transpose_rhs = true} : (tensor<?x8x4xf32>, tensor<16x4xf32>) -> tensor<?x8x16xf32>
+      mt.yield %0 : tensor<?x8x16xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<MT_AnyTensor>:$inputs, StrAttr:$kernel_name);
+  let results = (outs Variadic<MT_AnyTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $kernel_name `(` $inputs `)` attr-dict `:` functional-type($inputs, results) $body
+  }];
+  let verifier = [{ return ::mt::verifyKernelOp(*this); }];
+}
+
+def MT_YieldOp : Op<MT_Dialect, "yield", [NoSideEffect, ReturnLike, Terminator,
+                                           HasParent<"KernelOp">]> {
+  let summary = "returns a kernel's results";
+  let arguments = (ins Variadic<MT_AnyTensor>:$values);
+  let builders = [OpBuilder<(ins), [{ /* empty yield */ }]>];
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
 #endif // MT_OPS_TD
