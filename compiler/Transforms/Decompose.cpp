@@ -33,9 +33,10 @@ public:
 
   Value dense(DenseOp op) {
     std::string path = op.getPath().str();
+    Value weight = b.param(path + ".weight");
     Value bias = op.getUseBias() ? b.param(path + ".bias") : Value();
-    Value y = b.linear(op.getInput(), b.param(path + ".weight"), bias);
-    return b.activation(y, op.getActivation());
+    return b.activation(b.linear(op.getInput(), weight, bias),
+                        op.getActivation());
   }
 
   Value embedding(EmbeddingOp op) {
@@ -68,8 +69,7 @@ public:
     std::string path = op.getPath().str();
     Value onehot = b.oneHot(op.getTask(), op.getNumTasksAttr().getInt(),
                             b.builder().getF32Type());
-    Value feature = b.linear(onehot, b.param(path + ".weight"),
-                             b.param(path + ".bias"));
+    Value feature = linear(path, onehot);
     ArrayRef<int64_t> shape = shapeOf(op.getInput());
     if (shape.size() == 3)
       feature = b.reshape(feature, {shape[0], 1, shape[2]});
@@ -85,8 +85,9 @@ public:
     Value inWeight = b.param(prefix + ".in_proj_weight");
     Value inBias = b.param(prefix + ".in_proj_bias");
     auto project = [&](Value x, int64_t index) {
-      return b.linear(x, b.slice(inWeight, 0, index * width, width),
-                      b.slice(inBias, 0, index * width, width));
+      Value weight = b.slice(inWeight, 0, index * width, width);
+      Value bias = b.slice(inBias, 0, index * width, width);
+      return b.linear(x, weight, bias);
     };
     // [B, S, D] -> [B, H, S, D/H]
     auto splitHeads = [&](Value x) {
@@ -99,22 +100,20 @@ public:
                                  1.0f / std::sqrt(float(headWidth))));
     Value k = splitHeads(project(key, 1));
     Value v = splitHeads(project(value, 2));
-    Value scores = b.create<BatchMatmulOp>(q, k, b.builder().getBoolAttr(false),
-                                           b.builder().getBoolAttr(true));
+    Value scores = b.batchMatmul(q, k, /*transposeLhs=*/false,
+                                 /*transposeRhs=*/true);
     if (keyPaddingMask) {
       // True marks padding: -inf before the softmax, as PyTorch does.
       Value mask = b.reshape(keyPaddingMask, {batch, 1, 1, kShape[1]});
-      scores = b.add(scores, b.select(mask, b.scalar(-INFINITY),
-                                      b.scalar(0.0f)));
+      Value minusInfinity = b.scalar(-INFINITY);
+      Value zero = b.scalar(0.0f);
+      scores = b.add(scores, b.select(mask, minusInfinity, zero));
     }
     Value weights = dropoutIfAny(b.softmaxLastAxis(scores), dropout);
-    Value context = b.create<BatchMatmulOp>(weights, v,
-                                            b.builder().getBoolAttr(false),
-                                            b.builder().getBoolAttr(false));
+    Value context = b.batchMatmul(weights, v, false, false);
     Value merged = b.reshape(b.transpose(context, {0, 2, 1, 3}),
                              {batch, qShape[1], width});
-    return b.linear(merged, b.param(prefix + ".out_proj.weight"),
-                    b.param(prefix + ".out_proj.bias"));
+    return linear(prefix + ".out_proj", merged);
   }
 
   /// nn.LayerNorm over the last dimension (biased variance).
@@ -126,20 +125,18 @@ public:
     Value inverse =
         b.create<RsqrtOp>(b.add(variance, b.scalar(static_cast<float>(eps))));
     Value normalized = b.mul(centered, inverse);
-    return b.add(b.mul(normalized, b.param(path.str() + ".weight")),
-                 b.param(path.str() + ".bias"));
+    Value weight = b.param(path.str() + ".weight");
+    Value scaled = b.mul(normalized, weight);
+    Value bias = b.param(path.str() + ".bias");
+    return b.add(scaled, bias);
   }
 
   /// The encoder layer's _ff_block: linear2(dropout(act(linear1(x)))).
   Value feedForward(StringRef path, Value x, StringRef activation,
                     double dropout) {
     std::string prefix = path.str();
-    Value hidden = b.activation(b.linear(x, b.param(prefix + ".linear1.weight"),
-                                         b.param(prefix + ".linear1.bias")),
-                                activation);
-    return b.linear(dropoutIfAny(hidden, dropout),
-                    b.param(prefix + ".linear2.weight"),
-                    b.param(prefix + ".linear2.bias"));
+    Value hidden = b.activation(linear(prefix + ".linear1", x), activation);
+    return linear(prefix + ".linear2", dropoutIfAny(hidden, dropout));
   }
 
   /// nn.TransformerEncoderLayer, post-LN or pre-LN.
@@ -207,10 +204,17 @@ public:
     } else if (pooling == "mean") {
       x = b.reduceMean(x, 1, /*keepDims=*/false);
     }
-    return b.linear(x, b.param(path + ".weight"), b.param(path + ".bias"));
+    return linear(path, x);
   }
 
 private:
+  /// The nn.Linear named `path` applied to x (weight read first, then bias).
+  Value linear(const std::string &path, Value x) {
+    Value weight = b.param(path + ".weight");
+    Value bias = b.param(path + ".bias");
+    return b.linear(x, weight, bias);
+  }
+
   static double toDouble(const llvm::APFloat &value) {
     return value.convertToDouble();
   }

@@ -14,6 +14,8 @@ std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createInferShapesPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
 createMaterializeParamsPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createDecomposePass();
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createOutlineKernelsPass();
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createPlanMemoryPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
 createPruneToInferencePass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>

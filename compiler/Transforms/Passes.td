@@ -60,12 +60,39 @@ def PruneToInference : Pass<"mt-prune-to-inference", "::mlir::ModuleOp"> {
     (results named by `mt.output`, kinds in `mt.task_kind`); the loss goes,
     dropout becomes the identity, arguments only the loss used (labels,
     mask) are removed, and i32 arguments that index tables record
-    `mt.id_bound`. Runs before mt-decompose.
+    `mt.id_bound`. Runs after mt-decompose in the compiler's pipeline.
 
     Before: `func @forward(%x {mt.input = "x"}, %y {mt.input = "y.a"}) -> (tensor<f32>, tensor<1xf32>)` ending in `mt.multitask_loss (%p) labels (%y)`
     After:  `func @forward(%x {mt.input = "x"}) -> (tensor<?x10xf32> {mt.output = "a", mt.task_kind = "cross_entropy"})` returning `%p`
   }];
   let constructor = "mt::createPruneToInferencePass()";
+}
+
+def OutlineKernels : Pass<"mt-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Wrap each primitive op in its own mt.kernel (the unfused grouping)";
+  let description = [{
+    Every primitive becomes one `mt.kernel` whose body is the primitive and
+    the constants it reads; parameters and activations are kernel inputs.
+    Fusion (a later pass) changes only the grouping.
+
+    Before: `%y = mt.relu %x : (tensor<?x4xf32>) -> tensor<?x4xf32>`
+    After:  `%y = mt.kernel "k0_relu" (%x) : (tensor<?x4xf32>) -> tensor<?x4xf32> { ... mt.yield ... }`
+  }];
+  let constructor = "mt::createOutlineKernelsPass()";
+}
+
+def PlanMemory : Pass<"mt-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Place every kernel result in a reused arena (liveness, first fit)";
+  let description = [{
+    Buffers without a batch dimension share a static arena; buffers with one
+    share a per-example arena scaled by the batch at run time; returned
+    values go straight to the caller's outputs. A buffer is reused once its
+    last reader ran; elementwise kernels may overwrite an input in place.
+
+    After: `mt.kernel "k0_relu" (%x) {mt.result_slots = [[1, 0]]} ...`,
+           `func @forward(...) attributes {mt.arena_bytes_per_example = 64 : i64, mt.arena_static_bytes = 0 : i64}`
+  }];
+  let constructor = "mt::createPlanMemoryPass()";
 }
 
 def TestFusionKinds : Pass<"mt-test-fusion-kinds", "::mlir::ModuleOp"> {

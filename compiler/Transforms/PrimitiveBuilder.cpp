@@ -54,6 +54,19 @@ Value PrimitiveBuilder::linear(Value x, Value weight, Value bias) {
   return bias ? add(y, bias) : y;
 }
 
+Value PrimitiveBuilder::batchMatmul(Value lhs, Value rhs, bool transposeLhs,
+                                    bool transposeRhs) {
+  SmallVector<NamedAttribute, 2> attributes;
+  if (transposeLhs)
+    attributes.push_back(b.getNamedAttr("transpose_lhs", b.getBoolAttr(true)));
+  if (transposeRhs)
+    attributes.push_back(b.getNamedAttr("transpose_rhs", b.getBoolAttr(true)));
+  auto op = b.create<BatchMatmulOp>(loc, TypeRange{unrankedF32()},
+                                    ValueRange{lhs, rhs}, attributes);
+  inferTypes(op);
+  return op;
+}
+
 Value PrimitiveBuilder::activation(Value x, StringRef kind) {
   if (kind == "relu")
     return create<ReluOp>(x);

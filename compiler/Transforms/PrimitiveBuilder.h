@@ -45,6 +45,9 @@ public:
   /// x W^T for a PyTorch [out, in] weight, plus an optional bias.
   mlir::Value linear(mlir::Value x, mlir::Value weight, mlir::Value bias);
   mlir::Value activation(mlir::Value x, llvm::StringRef kind);
+  /// Batched product; only `true` flags are written (defaults stay implicit).
+  mlir::Value batchMatmul(mlir::Value lhs, mlir::Value rhs, bool transposeLhs,
+                          bool transposeRhs);
   mlir::Value reduceSum(mlir::Value x, int64_t axis, bool keepDims);
   mlir::Value reduceMax(mlir::Value x, int64_t axis, bool keepDims);
   mlir::Value reduceMean(mlir::Value x, int64_t axis, bool keepDims);

@@ -8,9 +8,10 @@
 // an id lookup records its exclusive bound (`mt.id_bound`) so the runtime
 // can reject an out-of-range id before it reaches a kernel.
 //
-// Preconditions: shapes inferred; model ops not yet decomposed (the bounds
-// are read from embedding / task_encoder / one_hot). Every argument left
-// must be named by `mt.input` (its dataset tensor).
+// Preconditions: shapes inferred. Runs before or after mt-decompose (the
+// bounds are read from embedding / task_encoder or the gather / one_hot they
+// become); after it, the dropout that decomposition creates goes too. Every
+// argument left must be named by `mt.input` (its dataset tensor).
 //
 //===----------------------------------------------------------------------===//
 
