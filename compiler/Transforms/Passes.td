@@ -87,7 +87,8 @@ def PlanMemory : Pass<"mt-plan-memory", "::mlir::ModuleOp"> {
     Buffers without a batch dimension share a static arena; buffers with one
     share a per-example arena scaled by the batch at run time; returned
     values go straight to the caller's outputs. A buffer is reused once its
-    last reader ran; elementwise kernels may overwrite an input in place.
+    last reader ran (never by that reader's own outputs: Halide buffers
+    must not alias).
 
     After: `mt.kernel "k0_relu" (%x) {mt.result_slots = [[1, 0]]} ...`,
            `func @forward(...) attributes {mt.arena_bytes_per_example = 64 : i64, mt.arena_static_bytes = 0 : i64}`

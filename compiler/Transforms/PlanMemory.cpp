@@ -9,11 +9,11 @@
 // returned by the entry point are written straight into the caller's
 // output buffers (space 2). Kernels run in block order; a buffer is live
 // from its kernel to its last reader. Each arena is a first-fit free list:
-// a buffer freed by its last reader is reused by later kernels. An
-// elementwise kernel may write its output over an input of the same type
-// that it reads for the last time (element i is read only to write element
-// i at the very same address); a broadcast input is read at many output
-// indices and is never overwritten while being read.
+// a buffer freed by its last reader is reused by later kernels. A kernel's
+// inputs are released only after its outputs are placed, so no kernel
+// writes over memory it reads: Halide assumes its buffers do not alias, and
+// schedules that shift a vector tail inwards recompute some elements, which
+// would read an input already overwritten.
 //
 // Output: `mt.result_slots` on each kernel ([space, offset] per result) and
 // `mt.arena_static_bytes` / `mt.arena_bytes_per_example` on the function.
@@ -104,17 +104,6 @@ bool hasBatch(RankedTensorType type) {
   return type.getRank() > 0 && type.isDynamicDim(0);
 }
 
-/// True when every op of the kernel is elementwise: an input with the
-/// output's exact type is then read at index i only to write index i.
-bool isElementwise(KernelOp kernel) {
-  Block &body = kernel.getBody().front();
-  for (Operation &op : body.without_terminator())
-    if (!isa<mt::ConstantOp>(op) &&
-        getFusionKind(&op) != FusionKind::Elementwise)
-      return false;
-  return true;
-}
-
 struct PlanMemoryPass : public PlanMemoryBase<PlanMemoryPass> {
   void runOnOperation() override {
     for (FuncOp func : getOperation().getOps<FuncOp>())
@@ -159,32 +148,18 @@ struct PlanMemoryPass : public PlanMemoryBase<PlanMemoryPass> {
     };
     Builder builder(func.getContext());
     for (KernelOp kernel : llvm::make_early_inc_range(block.getOps<KernelOp>())) {
-      // Inputs read here for the last time: the output may take over one of
-      // the same type (in place); the rest are released once it is placed.
-      SmallVector<Value, 4> finished, overwritable;
-      for (Value input : kernel.getInputs()) {
-        if (lastUse[input] != position[kernel] ||
-            llvm::is_contained(finished, input) ||
-            llvm::is_contained(overwritable, input))
-          continue;
-        bool sameType = llvm::is_contained(kernel.getResultTypes(),
-                                           input.getType());
-        (isElementwise(kernel) && sameType ? overwritable : finished)
-            .push_back(input);
-      }
+      // Inputs read here for the last time, released once outputs are placed.
+      SmallVector<Value, 4> finished;
+      for (Value input : kernel.getInputs())
+        if (lastUse[input] == position[kernel] &&
+            !llvm::is_contained(finished, input))
+          finished.push_back(input);
       SmallVector<Attribute, 2> resultSlots;
       for (Value result : kernel.getResults()) {
         auto type = result.getType().cast<RankedTensorType>();
         std::pair<Space, int64_t> slot;
-        auto reusable = llvm::find_if(overwritable, [&](Value input) {
-          return input.getType() == type && slots.count(input);
-        });
         if (outputIndex.count(result)) {
           slot = {Output, outputIndex[result]};
-        } else if (reusable != overwritable.end()) {
-          slot = slots[*reusable]; // in place: the same address
-          slots.erase(*reusable);
-          overwritable.erase(reusable);
         } else if (hasBatch(type)) {
           slot = {ExampleArena, exampleArena.allocate(bufferBytes(type))};
         } else {
@@ -196,7 +171,7 @@ struct PlanMemoryPass : public PlanMemoryBase<PlanMemoryPass> {
           release(result);
       }
       kernel->setAttr("mt.result_slots", builder.getArrayAttr(resultSlots));
-      for (Value input : llvm::concat<Value>(overwritable, finished))
+      for (Value input : finished)
         release(input);
     }
     func->setAttr("mt.arena_static_bytes",

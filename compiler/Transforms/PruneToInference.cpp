@@ -60,6 +60,7 @@ struct PruneToInferencePass
     MultitaskLossOp loss = losses.front();
     SmallVector<Value, 4> predictions(loss.getPredictions().begin(),
                                       loss.getPredictions().end());
+    ArrayAttr tasks = loss.getTasks(), kinds = loss.getKinds();
 
     recordIdBounds(func);
 
@@ -92,8 +93,8 @@ struct PruneToInferencePass
     func.setType(builder.getFunctionType(func.getType().getInputs(),
                                          resultTypes));
     for (unsigned j = 0; j < predictions.size(); ++j) {
-      func.setResultAttr(j, "mt.output", loss.getTasks()[j]);
-      func.setResultAttr(j, "mt.task_kind", loss.getKinds()[j]);
+      func.setResultAttr(j, "mt.output", tasks[j]);
+      func.setResultAttr(j, "mt.task_kind", kinds[j]);
     }
     return success();
   }

@@ -1,23 +1,21 @@
 // RUN: mt-opt %s -split-input-file --mt-outline-kernels --mt-plan-memory | FileCheck %s
 
 // Tests liveness-based placement: per-example buffers (16-byte aligned
-// bytes per example) are reused once their last reader ran, an elementwise
-// kernel overwrites a dying input of its own type in place, a broadcast
-// input is not overwritten, static buffers go to the static arena (64-byte
-// aligned) and returned values to the outputs.
+// bytes per example) are reused once their last reader ran, but never by
+// that reader's own output (no aliasing), static buffers go to the static
+// arena (64-byte aligned) and returned values to the outputs.
 
 // CHECK-LABEL: func @chain
 // CHECK-SAME: attributes {mt.arena_bytes_per_example = 32 : i64, mt.arena_static_bytes = 64 : i64}
 // k0: [?, 4] f32 = 16 bytes per example at 0.
 // CHECK: "k0_exp"{{.+}}mt.result_slots = {{\[\[}}1, 0]]
-// k1: in place over k0's buffer.
-// CHECK: "k1_tanh"{{.+}}mt.result_slots = {{\[\[}}1, 0]]
+// k1: k0 dies here, but only after k1's output is placed.
+// CHECK: "k1_tanh"{{.+}}mt.result_slots = {{\[\[}}1, 16]]
 // k2: static [4] (no batch) -> static arena.
 // CHECK: "k2_reduce_sum"{{.+}}mt.result_slots = {{\[\[}}0, 0]]
-// k3: reads k1 (broadcast partner k2): k1 dies here but k3's output has k1's
-// type, so it is written in place.
+// k3: reuses k0's freed buffer.
 // CHECK: "k3_add"{{.+}}mt.result_slots = {{\[\[}}1, 0]]
-// k4: [?, 1, 4] reads k3 last: not elementwise, new buffer at 16.
+// k4: [?, 1, 4] reuses k1's buffer, freed after k3.
 // CHECK: "k4_reshape"{{.+}}mt.result_slots = {{\[\[}}1, 16]]
 // k5: the result: output 0.
 // CHECK: "k5_relu"{{.+}}mt.result_slots = {{\[\[}}2, 0]]
@@ -33,7 +31,7 @@ func @chain(%x: tensor<?x4xf32>) -> tensor<?x1x4xf32> {
 
 // -----
 
-// Tests that a broadcast input of a smaller type is never overwritten: the
+// Tests that an input dying in a kernel is not reused for its output: the
 // [?, 1, 4] operand dies in k1, but k1's [?, 3, 4] output gets new memory.
 
 // CHECK-LABEL: func @broadcast_input

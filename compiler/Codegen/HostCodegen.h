@@ -1,0 +1,38 @@
+//===- HostCodegen.h - the host side of a compiled model --------*- C++ -*-===//
+//
+// Writes the C++ source that defines `mtc_model_get()` (runtime/include/mtc/
+// model_abi.h): the model's tables (inputs, outputs, tasks, parameters,
+// arena sizes, kernels) and `forward`, which wraps the planned arena slots,
+// inputs, parameters and outputs in halide_buffer_t views and calls the
+// kernels in order. Plain text generation: no MLIR types leak into the
+// generated code.
+//
+// Preconditions: one entry point `@forward` after mt-prune-to-inference,
+// mt-outline-kernels and mt-plan-memory.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MT_CODEGEN_HOSTCODEGEN_H
+#define MT_CODEGEN_HOSTCODEGEN_H
+
+#include "Codegen/KernelCompiler.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace mt {
+
+struct HostCodegenOptions {
+  std::string modelName;
+  std::string fingerprint;
+  std::string halideTarget;
+  std::vector<std::string> requiredCpuFeatures;
+};
+
+mlir::LogicalResult emitHostCode(mlir::ModuleOp module,
+                                 const KernelLibrary &kernels,
+                                 const HostCodegenOptions &options,
+                                 llvm::raw_ostream &os);
+
+} // namespace mt
+
+#endif // MT_CODEGEN_HOSTCODEGEN_H

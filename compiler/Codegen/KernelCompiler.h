@@ -1,0 +1,55 @@
+//===- KernelCompiler.h - mt.kernel -> ahead-of-time Halide objects -*- C++ -*-===//
+//
+// Each distinct kernel (same body, same operand and result types) becomes
+// one Halide pipeline: one ImageParam per kernel input, the body lowered op
+// by op (compiler/Conversion/MTToHalide), the result scheduled for the
+// target (compiler/Schedules), compiled ahead of time into an object file
+// with no Halide runtime of its own. The seed model's identical layers thus
+// share their kernels. Calling convention of every compiled kernel:
+//
+//   int <symbol>(int32_t batch, halide_buffer_t *input0, ...,
+//                halide_buffer_t *result)
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MT_CODEGEN_KERNELCOMPILER_H
+#define MT_CODEGEN_KERNELCOMPILER_H
+
+#include "mt/Dialect/MTOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+#include <string>
+#include <vector>
+
+namespace mt {
+
+/// The compiled kernels of a module.
+struct KernelLibrary {
+  /// The symbol each kernel op calls (identical kernels share one).
+  llvm::DenseMap<mlir::Operation *, std::string> symbolOf;
+  /// One entry per distinct kernel, in first-use order.
+  std::vector<std::string> symbols;
+  std::vector<std::string> objectFiles;
+};
+
+struct KernelCompileOptions {
+  std::string halideTarget; ///< a Halide target string
+  std::string outputDir;    ///< where objects (and statements) are written
+  bool emitStatements = false; ///< also write <symbol>.stmt files
+  unsigned threads = 2;        ///< kernels compiled in parallel
+};
+
+/// Compiles every mt.kernel of `module`. Failures are reported as
+/// diagnostics on the offending op.
+mlir::FailureOr<KernelLibrary>
+compileKernels(mlir::ModuleOp module, const KernelCompileOptions &options);
+
+/// Writes the Halide runtime (one per binary) as an object file.
+mlir::LogicalResult compileHalideRuntime(const std::string &halideTarget,
+                                         const std::string &objectPath,
+                                         std::string &error);
+
+} // namespace mt
+
+#endif // MT_CODEGEN_KERNELCOMPILER_H

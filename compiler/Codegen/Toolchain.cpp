@@ -1,0 +1,127 @@
+//===- Toolchain.cpp - turning generated code into binaries ---------------===//
+
+#include "Codegen/Toolchain.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+// Set by CMake: where the runtime and its headers are.
+#ifndef MTC_RUNTIME_INCLUDE_DIR
+#error "MTC_RUNTIME_INCLUDE_DIR must be defined by the build"
+#endif
+
+namespace mt {
+namespace {
+
+bool run(llvm::StringRef program, const std::vector<std::string> &arguments,
+         std::string &error) {
+  auto path = llvm::sys::findProgramByName(program);
+  if (!path) {
+    error = "cannot find '" + program.str() + "' on PATH";
+    return false;
+  }
+  std::vector<llvm::StringRef> argv{*path};
+  for (const std::string &argument : arguments)
+    argv.push_back(argument);
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*path, argv, llvm::None, {}, 0, 0,
+                                         &message);
+  if (status != 0) {
+    std::string command = program.str();
+    for (const std::string &argument : arguments)
+      command += " " + argument;
+    error = "'" + command + "' failed" +
+            (message.empty() ? " (exit " + std::to_string(status) + ")"
+                             : ": " + message);
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+bool compileHostCode(const std::string &source, const std::string &object,
+                     std::string &error) {
+  return run("c++",
+             {"-std=c++17", "-O2", "-fPIC", "-c", source, "-o", object,
+              "-I" MTC_RUNTIME_INCLUDE_DIR, "-I" MTC_HALIDE_INCLUDE_DIR},
+             error);
+}
+
+bool linkExecutable(const std::vector<std::string> &objects,
+                    const std::string &output, std::string &error) {
+  std::vector<std::string> arguments{"-o", output};
+  arguments.insert(arguments.end(), objects.begin(), objects.end());
+  arguments.insert(arguments.end(),
+                   {MTC_RUNTIME_MAIN_LIBRARY, MTC_RUNTIME_LIBRARY, "-lfmt",
+                    "-lpthread", "-ldl"});
+  return run("c++", arguments, error);
+}
+
+bool archiveLibrary(const std::vector<std::string> &objects,
+                    const std::string &library, const std::string &header,
+                    std::string &error) {
+  // An MRI script merges the runtime archive's members into the library,
+  // so embedders link one archive.
+  llvm::SmallString<128> script(library);
+  script += ".mri";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(script, ec);
+    if (ec) {
+      error = "cannot write " + script.str().str() + ": " + ec.message();
+      return false;
+    }
+    os << "create " << library << "\n";
+    for (const std::string &object : objects)
+      os << "addmod " << object << "\n";
+    os << "addlib " << MTC_RUNTIME_LIBRARY << "\nsave\nend\n";
+  }
+  llvm::sys::fs::remove(library);
+  auto ar = llvm::sys::findProgramByName("ar");
+  if (!ar) {
+    error = "cannot find 'ar' on PATH";
+    return false;
+  }
+  std::string message;
+  llvm::Optional<llvm::StringRef> redirects[] = {llvm::StringRef(script),
+                                                 llvm::None, llvm::None};
+  int status = llvm::sys::ExecuteAndWait(*ar, {*ar, "-M"}, llvm::None,
+                                         redirects, 0, 0, &message);
+  llvm::sys::fs::remove(script);
+  if (status != 0) {
+    error = "ar -M failed while writing " + library +
+            (message.empty() ? "" : ": " + message);
+    return false;
+  }
+
+  // One header: model_abi.h, then mtc.h without its include of it.
+  std::string text;
+  for (const char *name : {"model_abi.h", "mtc.h"}) {
+    auto buffer = llvm::MemoryBuffer::getFile(
+        std::string(MTC_RUNTIME_INCLUDE_DIR) + "/mtc/" + name);
+    if (!buffer) {
+      error = std::string("cannot read the runtime header ") + name;
+      return false;
+    }
+    std::string content = (*buffer)->getBuffer().str();
+    std::string include = "#include \"mtc/model_abi.h\"";
+    if (auto at = content.find(include); at != std::string::npos)
+      content.erase(at, include.size());
+    text += content + "\n";
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(header, ec);
+  if (ec) {
+    error = "cannot write " + header + ": " + ec.message();
+    return false;
+  }
+  os << text;
+  return true;
+}
+
+} // namespace mt

@@ -1,0 +1,33 @@
+//===- Toolchain.h - turning generated code into binaries -------*- C++ -*-===//
+//
+// mtc generates C++ (the host side) and Halide objects (the kernels); this
+// file compiles and links them with the system C++ compiler and archiver,
+// against the runtime built with mtc (paths fixed at configure time).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MT_CODEGEN_TOOLCHAIN_H
+#define MT_CODEGEN_TOOLCHAIN_H
+
+#include <string>
+#include <vector>
+
+namespace mt {
+
+/// Compiles generated host code into an object file.
+bool compileHostCode(const std::string &source, const std::string &object,
+                     std::string &error);
+
+/// Links a standalone executable (the runtime's CLI as main).
+bool linkExecutable(const std::vector<std::string> &objects,
+                    const std::string &output, std::string &error);
+
+/// Writes a static library holding the objects and the runtime, and a
+/// single self-contained C header (mtc.h with model_abi.h).
+bool archiveLibrary(const std::vector<std::string> &objects,
+                    const std::string &library, const std::string &header,
+                    std::string &error);
+
+} // namespace mt
+
+#endif // MT_CODEGEN_TOOLCHAIN_H

@@ -1,0 +1,28 @@
+//===- Passes.cpp - the pipelines mtc runs --------------------------------===//
+
+#include "Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+void mt::buildPrimitivePipeline(mlir::OpPassManager &pm) {
+  // Every later pass needs static shapes (the batch stays dynamic).
+  pm.addPass(createInferShapesPass());
+  // Parameters become named symbols: decomposition reads them by name.
+  pm.addPass(createMaterializeParamsPass());
+  // Composite semantics are expanded once, into primitives.
+  pm.addPass(createDecomposePass());
+  // Inference needs the predictions only: the loss, dropout and label
+  // arguments go; after decomposition, so decomposed dropout goes too.
+  pm.addPass(createPruneToInferencePass());
+  // Folding and deduplication on primitives, before kernels are formed.
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+}
+
+void mt::buildKernelPipeline(mlir::OpPassManager &pm) {
+  // One primitive per kernel (the unfused grouping).
+  pm.addPass(createOutlineKernelsPass());
+  // Needs the final kernels: it places their results.
+  pm.addPass(createPlanMemoryPass());
+}

@@ -1,0 +1,311 @@
+//===- mtc.cpp - the multitask Transformer compiler driver ----------------===//
+//
+// model.mlir -> (buildPrimitivePipeline, buildKernelPipeline) -> kernels ->
+// Halide objects + generated host code -> executable or library. `--emit`
+// stops the real driver at any stage, in this order:
+//   mlir, halide-stmt, object, library, executable.
+// `--backend=interpreter` runs the planned IR through the reference
+// interpreter instead (the oracle for compiled binaries).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen/HostCodegen.h"
+#include "Codegen/KernelCompiler.h"
+#include "Codegen/Toolchain.h"
+#include "Transforms/Passes.h"
+#include "mt/Dialect/MTOps.h"
+
+#include "mlir/Dialect/Arithmetic/IR/Arithmetic.h"
+#include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/Hashing.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <Halide.h>
+
+#include "InterpreterBackend.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { Mlir, HalideStmt, Object, Library, Executable };
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
+                               cl::Required);
+cl::opt<std::string> outputFile("o", cl::desc("output path"),
+                                cl::value_desc("path"));
+cl::opt<Emit> emitStage(
+    "emit", cl::desc("the last stage to run"), cl::init(Emit::Executable),
+    cl::values(clEnumValN(Emit::Mlir, "mlir", "the planned IR"),
+               clEnumValN(Emit::HalideStmt, "halide-stmt",
+                          "each kernel's lowered Halide statement (a dir)"),
+               clEnumValN(Emit::Object, "object",
+                          "kernel, host and Halide runtime objects (a dir)"),
+               clEnumValN(Emit::Library, "library",
+                          "a static library and its C header (<o>.h)"),
+               clEnumValN(Emit::Executable, "executable",
+                          "a standalone executable (default)")));
+cl::opt<std::string> targetName(
+    "target",
+    cl::desc("host, x86-64-avx2, x86-64-avx512, cuda, or a Halide target "
+             "string"),
+    cl::init("host"));
+cl::opt<std::string> dumpAfter(
+    "dump-after", cl::desc("write the IR after this pass (or 'all')"),
+    cl::value_desc("pass|all"));
+cl::opt<std::string> dumpDir("dump-dir",
+                             cl::desc("directory for --dump-after files "
+                                      "(default: stderr)"));
+cl::opt<bool> noFuse("no-fuse",
+                     cl::desc("one primitive per kernel (the only grouping "
+                              "until mt-fuse lands)"));
+cl::opt<bool> profile("profile",
+                      cl::desc("per-kernel timings from Halide's profiler, "
+                               "printed when the binary exits"));
+cl::opt<unsigned> jobs("j", cl::desc("kernels compiled in parallel"),
+                       cl::init(2));
+cl::opt<std::string> backend(
+    "backend", cl::desc("halide (compile) or interpreter (run the planned IR "
+                        "on --data through the reference interpreter)"),
+    cl::init("halide"));
+cl::opt<std::string> dataFile("data", cl::desc("interpreter: dataset"));
+cl::opt<std::string> weightsFile("weights", cl::desc("interpreter: weights"));
+cl::opt<std::string> predictionsFile("out",
+                                     cl::desc("interpreter: predictions"));
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "mtc: " << message << "\n";
+  return 1;
+}
+
+/// Resolves --target to a Halide target and the CPU features it needs.
+bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
+                   std::string &error) {
+  std::string name = targetName;
+  if (name == "host")
+    target = Halide::get_host_target();
+  else if (name == "x86-64-avx2")
+    target = Halide::Target("x86-64-linux-avx-avx2-f16c-fma-sse41");
+  else if (name == "x86-64-avx512")
+    target = Halide::Target(
+        "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41");
+  else if (name == "cuda") {
+    error = "target 'cuda': the CUDA schedules are not implemented yet "
+            "(compile for a CPU target)";
+    return false;
+  } else if (Halide::Target::validate_target_string(name)) {
+    target = Halide::Target(name);
+  } else {
+    error = "unknown target '" + name +
+            "'; expected host, x86-64-avx2, x86-64-avx512, cuda or a Halide "
+            "target string";
+    return false;
+  }
+  if (target.has_gpu_feature()) {
+    error = "target '" + name + "': GPU schedules are not implemented yet";
+    return false;
+  }
+  if (target.arch != Halide::Target::X86 || target.bits != 64 ||
+      target.os != Halide::Target::Linux) {
+    error = "target '" + name + "': only x86-64 Linux is supported";
+    return false;
+  }
+  if (profile)
+    target = target.with_feature(Halide::Target::Profile);
+  const std::pair<Halide::Target::Feature, const char *> known[] = {
+      {Halide::Target::SSE41, "sse41"},     {Halide::Target::AVX, "avx"},
+      {Halide::Target::AVX2, "avx2"},       {Halide::Target::FMA, "fma"},
+      {Halide::Target::F16C, "f16c"},       {Halide::Target::AVX512, "avx512f"},
+      {Halide::Target::AVX512_Skylake, "avx512bw"},
+      {Halide::Target::AVX512_Skylake, "avx512dq"},
+      {Halide::Target::AVX512_Skylake, "avx512vl"}};
+  for (auto &[feature, cpuName] : known)
+    if (target.has_feature(feature))
+      features.push_back(cpuName);
+  return true;
+}
+
+/// Writes each pass's IR after it ran (--dump-after).
+struct DumpAfter : public PassInstrumentation {
+  void runAfterPass(Pass *pass, Operation *op) override {
+    std::string argument = pass->getArgument().str();
+    if (dumpAfter != "all" && dumpAfter != argument)
+      return;
+    ++index;
+    if (dumpDir.empty()) {
+      llvm::errs() << "// ----- IR after " << argument << " -----\n";
+      op->print(llvm::errs());
+      llvm::errs() << "\n";
+      return;
+    }
+    std::string path = llvm::formatv("{0}/{1:02}-{2}.mlir", dumpDir.getValue(),
+                                     index, argument);
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec) {
+      llvm::errs() << "mtc: cannot write " << path << ": " << ec.message()
+                   << "\n";
+      return;
+    }
+    op->print(os);
+  }
+  unsigned index = 0;
+};
+
+std::string fingerprintOf(ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os);
+  return llvm::utohexstr(static_cast<uint64_t>(llvm::hash_value(os.str())),
+                         /*LowerCase=*/true);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "mtc: compiles a multitask Transformer model\n");
+
+  MLIRContext context;
+  context.loadDialect<mt::MTDialect, StandardOpsDialect,
+                      arith::ArithmeticDialect>();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile(inputFile, sourceMgr, &context);
+  if (!module)
+    return 1;
+
+  if (!dumpDir.empty() && dumpAfter.empty())
+    dumpAfter = "all";
+  if (!dumpDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(dumpDir))
+      return fail("cannot create " + dumpDir + ": " + ec.message());
+
+  PassManager pm(&context);
+  mt::buildPrimitivePipeline(pm);
+  // The interpreter runs primitives; code generation needs planned kernels.
+  if (backend != "interpreter")
+    mt::buildKernelPipeline(pm);
+  if (!dumpAfter.empty()) {
+    bool known = dumpAfter == "all";
+    for (Pass &pass : pm.getPasses())
+      known = known || pass.getArgument() == dumpAfter;
+    if (!known)
+      return fail("--dump-after: no pass '" + dumpAfter +
+                  "' in the pipeline");
+    pm.addInstrumentation(std::make_unique<DumpAfter>());
+  }
+  if (failed(pm.run(*module)))
+    return 1;
+
+  std::string stem = llvm::sys::path::stem(inputFile).str();
+  if (backend == "interpreter")
+    return mt::runInterpreterBackend(*module, dataFile, weightsFile,
+                                     predictionsFile);
+  if (backend != "halide")
+    return fail("unknown backend '" + backend +
+                "'; expected halide or interpreter");
+
+  if (emitStage == Emit::Mlir) {
+    std::string path = outputFile.empty() ? "-" : outputFile.getValue();
+    std::string error;
+    auto out = openOutputFile(path, &error);
+    if (!out)
+      return fail(error);
+    module->print(out->os());
+    out->os() << "\n";
+    out->keep();
+    return 0;
+  }
+
+  Halide::Target target;
+  std::vector<std::string> features;
+  std::string error;
+  if (!resolveTarget(target, features, error))
+    return fail(error);
+
+  // Everything but the final product goes to a work directory.
+  std::string output = outputFile.empty() ? stem : outputFile.getValue();
+  bool outputIsDir = emitStage == Emit::HalideStmt || emitStage == Emit::Object;
+  llvm::SmallString<128> work;
+  if (outputIsDir) {
+    work = output;
+    if (std::error_code ec = llvm::sys::fs::create_directories(work))
+      return fail("cannot create " + output + ": " + ec.message());
+  } else if (std::error_code ec =
+                 llvm::sys::fs::createUniqueDirectory("mtc", work)) {
+    return fail("cannot create a work directory: " + ec.message());
+  }
+  auto cleanup = llvm::make_scope_exit([&] {
+    if (!outputIsDir)
+      llvm::sys::fs::remove_directories(work);
+  });
+
+  mt::KernelCompileOptions kernelOptions;
+  kernelOptions.halideTarget = target.to_string();
+  kernelOptions.outputDir = work.str().str();
+  kernelOptions.emitStatements = emitStage == Emit::HalideStmt;
+  kernelOptions.threads = jobs;
+  FailureOr<mt::KernelLibrary> kernels =
+      mt::compileKernels(*module, kernelOptions);
+  if (failed(kernels))
+    return 1;
+  if (emitStage == Emit::HalideStmt)
+    return 0;
+
+  std::vector<std::string> objects = kernels->objectFiles;
+  std::string runtimeObject = (work + "/halide_runtime.o").str();
+  if (failed(mt::compileHalideRuntime(target.to_string(), runtimeObject,
+                                      error)))
+    return fail("Halide runtime: " + error);
+  objects.push_back(runtimeObject);
+
+  mt::HostCodegenOptions hostOptions;
+  hostOptions.modelName = stem;
+  hostOptions.fingerprint = fingerprintOf(*module);
+  hostOptions.halideTarget = target.to_string();
+  hostOptions.requiredCpuFeatures = features;
+  std::string hostSource = (work + "/" + stem + "_model.cpp").str();
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(hostSource, ec);
+    if (ec)
+      return fail("cannot write " + hostSource + ": " + ec.message());
+    if (failed(mt::emitHostCode(*module, *kernels, hostOptions, os)))
+      return 1;
+  }
+  std::string hostObject = (work + "/" + stem + "_model.o").str();
+  if (!mt::compileHostCode(hostSource, hostObject, error))
+    return fail(error);
+  objects.push_back(hostObject);
+  if (emitStage == Emit::Object)
+    return 0;
+
+  if (emitStage == Emit::Library) {
+    std::string header =
+        (llvm::sys::path::parent_path(output) +
+         (llvm::sys::path::has_parent_path(output) ? "/" : "") +
+         llvm::sys::path::stem(output) + ".h")
+            .str();
+    if (!mt::archiveLibrary(objects, output, header, error))
+      return fail(error);
+    return 0;
+  }
+  if (!mt::linkExecutable(objects, output, error))
+    return fail(error);
+  return 0;
+}
