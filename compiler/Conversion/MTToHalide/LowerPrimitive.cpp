@@ -54,7 +54,7 @@ public:
              Halide::Type resultType)
       : op(op), operands(operands), batch(std::move(batch)),
         resultType(resultType),
-        result(uniqueFuncName(op->getName().getStringRef())) {
+        name(uniqueFuncName(op->getName().getStringRef())), result(name) {
     for (int64_t i = 0, e = resultShape().size(); i < e; ++i)
       vars.emplace_back("d" + std::to_string(i));
   }
@@ -95,6 +95,9 @@ public:
   ArrayRef<Func> operands;
   Expr batch;
   Halide::Type resultType;
+  /// The result's requested name; Halide may append "$n" to keep names
+  /// unique, so helper Funcs are named from this, not from result.name().
+  std::string name;
   Func result;
   SmallVector<Var> vars;
 };
@@ -160,7 +163,7 @@ Func transposedRhs(OpLowering &l) {
     vars.emplace_back("t" + std::to_string(i));
   std::vector<Expr> source(vars.begin(), vars.end());
   std::swap(source[rank - 2], source[rank - 1]);
-  Func rhsT(l.result.name() + "_rhs_t");
+  Func rhsT(l.name + "_rhs_t");
   rhsT(halideOrder<Var>(vars)) = l.read(1, source);
   return rhsT;
 }
@@ -169,7 +172,7 @@ Func transposedRhs(OpLowering &l) {
 /// result: the accumulator is a separate Func so a schedule can compute it
 /// per register block (LowerPrimitive.h).
 void defineMatmul(OpLowering &l, const Expr &lhs, const Expr &rhs) {
-  Func acc(l.result.name() + "_acc");
+  Func acc(l.name + "_acc");
   std::vector<Var> args = halideOrder<Var>(l.vars);
   acc(args) = 0.0f;
   acc(args) += lhs * rhs;
@@ -504,7 +507,7 @@ LogicalResult lowerConstant(OpLowering &l, ConstantOp op) {
     l.define(value);
     return success();
   }
-  std::string name = l.result.name() + "_data";
+  std::string name = l.name + "_data";
   std::vector<Expr> args = halideOrder<Expr>(l.varExprs());
   if (l.resultType.is_float())
     l.define(constantBuffer<float>(attr, l.resultType, name)(args));

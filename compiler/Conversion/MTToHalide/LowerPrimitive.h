@@ -30,6 +30,8 @@
 // copies, so the sum can be computed per register block; with
 // transpose_rhs they read the rhs through "<result>_rhs_t", the rhs in
 // untransposed [b..., K, N] layout, inlined unless a schedule stages it.
+// Halide may append "$n" to any requested name to keep names unique in the
+// process, so match names with that suffix stripped.
 //
 //===----------------------------------------------------------------------===//
 

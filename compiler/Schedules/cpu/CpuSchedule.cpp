@@ -29,6 +29,9 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <cassert>
+#include <map>
+
 using Halide::Func;
 using Halide::RVar;
 using Halide::Stage;
@@ -239,11 +242,19 @@ void scheduleReduction(Func f, const Dims &d, int width, bool innermostAxis) {
 
 constexpr int kRowsPerBlock = 4;
 
-Func producer(const Func &f, const std::string &name) {
-  std::map<std::string, Halide::Internal::Function> calls =
-      Halide::Internal::find_direct_calls(f.function());
-  auto found = calls.find(name);
-  return found == calls.end() ? Func() : Func(found->second);
+/// The name lowerPrimitive asked for: Halide appends "$n" to a name it
+/// has handed out before (or whose hash bucket it has).
+std::string requestedName(const std::string &name) {
+  return name.substr(0, name.find('$'));
+}
+
+/// The Func that `caller` calls under the requested name `wanted`, if any.
+Func producer(const Func &caller, const std::string &wanted) {
+  for (const auto &call :
+       Halide::Internal::find_direct_calls(caller.function()))
+    if (requestedName(call.first) == wanted)
+      return Func(call.second);
+  return Func();
 }
 
 /// With transpose_rhs the accumulator reads the rhs through
@@ -251,7 +262,7 @@ Func producer(const Func &f, const std::string &name) {
 /// the block's vector loads over N dense instead of K-strided gathers.
 void stageTransposedRhs(mlir::Operation *op, const Func &f, const Func &acc,
                         int width) {
-  Func rhsT = producer(acc, f.name() + "_rhs_t");
+  Func rhsT = producer(acc, requestedName(f.name()) + "_rhs_t");
   if (!rhsT.defined())
     return;
   llvm::ArrayRef<int64_t> rhsShape =
@@ -263,7 +274,10 @@ void stageTransposedRhs(mlir::Operation *op, const Func &f, const Func &acc,
 }
 
 void tileMatmul(mlir::Operation *op, Func f, const Dims &d, int width) {
-  Func acc = producer(f, f.name() + "_acc");
+  Func acc = producer(f, requestedName(f.name()) + "_acc");
+  assert(acc.defined() && "lowerPrimitive names the matmul accumulator");
+  if (!acc.defined())
+    return;
   int64_t nExtent = d.extents[0], mExtent = d.extents[1];
   int lanes = nExtent >= width ? width : powerOfTwoBelow(nExtent);
   int cols = nExtent >= 2 * width ? 2 * width : lanes;
