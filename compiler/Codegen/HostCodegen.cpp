@@ -274,7 +274,8 @@ struct View {
        << "  " << func.getNumResults() << ", tasks,\n"
        << "  kStaticBytes, " << arenaPerExample << ",\n"
        << "  " << kernels.symbols.size() << ", kernel_names,\n"
-       << "  forward,\n  install_error_handler,\n};\n\n"
+       << "  forward,\n  install_error_handler,\n"
+       << "  nullptr, // training entry points: not generated yet\n};\n\n"
        << "} // namespace\n\n"
        << "extern \"C\" const mtc_model *mtc_model_get(void) { return "
           "&model; }\n";

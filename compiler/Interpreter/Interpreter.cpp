@@ -46,6 +46,8 @@ const char *mt::interp::stringifyElementKind(ElementKind kind) {
     return "i32";
   case ElementKind::I1:
     return "i1";
+  case ElementKind::I64:
+    return "i64";
   }
   llvm_unreachable("unknown element kind");
 }
@@ -114,6 +116,8 @@ static std::optional<ElementKind> getElementKind(Type elementType) {
     return ElementKind::I32;
   if (elementType.isSignlessInteger(1))
     return ElementKind::I1;
+  if (elementType.isSignlessInteger(64))
+    return ElementKind::I64;
   return std::nullopt;
 }
 
@@ -183,6 +187,8 @@ checkTensor(llvm::function_ref<InFlightDiagnostic()> emitError,
               value <= std::numeric_limits<int32_t>::max();
     else if (*kind == ElementKind::I1)
       exact = value == 0.0 || value == 1.0;
+    else if (*kind == ElementKind::I64)
+      exact = value == std::trunc(value) && std::abs(value) <= 0x1p53;
     if (!exact)
       return emitError() << what << " holds " << formatNumber(value)
                          << " at position " << it.index()

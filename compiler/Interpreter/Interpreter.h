@@ -25,9 +25,11 @@
 
 namespace mt::interp {
 
-enum class ElementKind { F32, I32, I1 };
+/// I64 is only the dropout seed (`tensor<i64>`); like every kind it is held
+/// in a double, so seeds must lie within +-2^53 to be held exactly.
+enum class ElementKind { F32, I32, I1, I64 };
 
-/// "f32", "i32" or "i1", as MLIR prints the element type.
+/// "f32", "i32", "i1" or "i64", as MLIR prints the element type.
 const char *stringifyElementKind(ElementKind kind);
 
 /// A concrete tensor: a fully static shape (the batch is resolved) and

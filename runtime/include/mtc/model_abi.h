@@ -51,6 +51,51 @@ typedef int (*mtc_forward_fn)(void *arena, int64_t batch,
                               const float *const *params,
                               void *const *outputs);
 
+/* Per-task sums an eval step accumulates over a batch, 5 floats per task:
+ * loss sum, labelled examples, correct predictions (classification: argmax
+ * or logit > 0 equals the label), squared-error sum and absolute-error sum
+ * (regression; per element, divided by the element count per example). */
+enum { MTC_EVAL_LOSS_SUM = 0, MTC_EVAL_COUNT, MTC_EVAL_CORRECT,
+       MTC_EVAL_SQUARED_ERROR, MTC_EVAL_ABSOLUTE_ERROR, MTC_EVAL_FIELDS };
+
+/* One optimizer step on a batch. `current` holds the parameters (in the
+ * order of mtc_model.params) then the training state (mtc_training.state);
+ * `updated` receives their new values in the same order and never aliases
+ * `current` (the runtime swaps them after the step). `hyper` follows
+ * mtc_training.hyper_names. `losses` receives the total loss then the T
+ * per-task losses (means over the examples labelled for each task). */
+typedef int (*mtc_train_step_fn)(void *arena, int64_t batch,
+                                 const void *const *inputs,
+                                 const void *const *labels,
+                                 const float *const *current,
+                                 float *const *updated, const float *hyper,
+                                 uint64_t seed, float *losses);
+
+/* Accumulates (adds into) `sums`: MTC_EVAL_FIELDS floats per task. */
+typedef int (*mtc_eval_step_fn)(void *arena, int64_t batch,
+                                const void *const *inputs,
+                                const void *const *labels,
+                                const float *const *params, float *sums);
+
+/* What a model compiled for training adds. */
+typedef struct {
+  int num_labels;
+  const mtc_tensor_info *labels; /* "y.<task>" per task, then "mask" (u8 [N,T]) if used */
+  int num_state;
+  const mtc_param_info *state;   /* optimizer and balancing state, after the params */
+  int num_hyper;
+  const char *const *hyper_names; /* "lr", "step", "beta1", ... then "task_weight.<task>" */
+  const char *balance;            /* "static" | "uncertainty" | "dwa" | "gradnorm" */
+  const char *surgery;            /* "none" | "pcgrad" */
+  int64_t train_arena_static_bytes;
+  int64_t train_arena_bytes_per_example;
+  int64_t eval_arena_static_bytes;
+  int64_t eval_arena_bytes_per_example;
+  mtc_train_step_fn train_step_adam; /* Adam and AdamW (hyper "decoupled") */
+  mtc_train_step_fn train_step_sgd;  /* SGD, momentum, Nesterov */
+  mtc_eval_step_fn eval_step;
+} mtc_training;
+
 typedef struct {
   const char *name;          /* the model file's base name */
   const char *fingerprint;   /* hex hash of the compiled IR */
@@ -75,6 +120,7 @@ typedef struct {
    * itself needs no Halide symbols. */
   void (*install_error_handler)(void (*handler)(void *user_context,
                                                 const char *message));
+  const mtc_training *training; /* NULL: compiled for inference only */
 } mtc_model;
 
 /* Defined by the generated code of each compiled model. */
