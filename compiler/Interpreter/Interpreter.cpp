@@ -18,6 +18,7 @@
 
 #include "Interpreter/Interpreter.h"
 
+#include "mt/Dialect/DropoutHash.h"
 #include "mt/Dialect/MTOps.h"
 #include "mt/Dialect/ShapeUtils.h"
 
@@ -523,9 +524,28 @@ static FailureOr<Tensor> evaluate(CastOp op, ArrayRef<Tensor> operands,
     case ElementKind::I1:
       value = value != 0.0;
       break;
+    case ElementKind::I64:
+      llvm_unreachable("mt.cast results are f32, i32 or i1");
     }
     result.data.push_back(value);
   }
+  return result;
+}
+
+/// Each element comes from (seed, stream, flat row-major index) through
+/// DropoutHash.h, the bits the Halide kernel reproduces.
+static FailureOr<Tensor> evaluate(DropoutMaskOp op, ArrayRef<Tensor> operands,
+                                  const EvalState &) {
+  const Tensor &like = operands[0];
+  double rate = op.getRateAttr().getValueAsDouble();
+  uint64_t key = dropoutKey(static_cast<int64_t>(operands[1].data[0]),
+                            op.getStreamAttr().getInt());
+  uint32_t threshold = dropoutThreshold(rate);
+  double scale = dropoutScale(rate);
+  Tensor result{like.shape, ElementKind::F32, {}};
+  result.data.reserve(like.data.size());
+  for (size_t i = 0, e = like.data.size(); i < e; ++i)
+    result.data.push_back(dropoutBits(key, i) >= threshold ? scale : 0.0);
   return result;
 }
 
@@ -835,6 +855,7 @@ static FailureOr<Tensor> evaluate(mt::ConstantOp op, ArrayRef<Tensor>,
       result.data.push_back(value.convertToDouble());
     break;
   case ElementKind::I32:
+  case ElementKind::I64:
     for (const APInt &value : dense.getValues<APInt>())
       result.data.push_back(static_cast<double>(value.getSExtValue()));
     break;
@@ -958,7 +979,7 @@ static Evaluator getEvaluator(Operation *op) {
       .Case([](ReluOp) { return unary(relu); })
       .Case([](GeluOp) { return unary(gelu); })
       .Case([](SigmoidOp) { return unary(sigmoid); })
-      .Case<CompareOp, mt::SelectOp, CastOp>(bound)
+      .Case<CompareOp, mt::SelectOp, CastOp, DropoutMaskOp>(bound)
       .Case([](ReduceSumOp op) { return reduction(op, Reduction::Sum); })
       .Case([](ReduceMaxOp op) { return reduction(op, Reduction::Max); })
       .Case([](ReduceMeanOp op) { return reduction(op, Reduction::Mean); })
@@ -978,9 +999,6 @@ static void reportUnsupported(Operation *op) {
     op->emitError() << "op '" << op->getName()
                     << "' is not a primitive; run mt-prune-to-inference "
                        "first (dropout is the identity at inference)";
-  else if (isa<DropoutMaskOp>(op))
-    op->emitError() << "op '" << op->getName()
-                    << "' is not supported by the reference interpreter yet";
   else
     op->emitError() << "op '" << op->getName()
                     << "' is not supported by the reference interpreter";
@@ -989,7 +1007,8 @@ static void reportUnsupported(Operation *op) {
 FailureOr<std::vector<Tensor>>
 mt::interp::evaluateOp(Operation *op, ArrayRef<Tensor> operands,
                        const ParameterValues &params,
-                       std::optional<int64_t> batchSize) {
+                       std::optional<int64_t> batchSize,
+                       const InterpretOptions &options) {
   Evaluator evaluator = getEvaluator(op);
   if (!evaluator) {
     reportUnsupported(op);
@@ -1012,7 +1031,7 @@ mt::interp::evaluateOp(Operation *op, ArrayRef<Tensor> operands,
     return failure();
   // Each op rounds its f32 result once, so the oracle follows f32 semantics
   // op by op while computing (and accumulating) in double.
-  if (result->kind == ElementKind::F32)
+  if (options.roundToF32 && result->kind == ElementKind::F32)
     for (double &value : result->data)
       value = roundToF32(value);
   if (failed(checkTensor(emitError, "result #0", *result,
@@ -1023,7 +1042,8 @@ mt::interp::evaluateOp(Operation *op, ArrayRef<Tensor> operands,
 
 FailureOr<std::vector<Tensor>>
 mt::interp::interpret(FuncOp func, ArrayRef<Tensor> args,
-                      const ParameterValues &params) {
+                      const ParameterValues &params,
+                      const InterpretOptions &options) {
   if (func.isExternal()) {
     func.emitError() << "function @" << func.getName()
                      << " has no body to interpret";
@@ -1073,7 +1093,7 @@ mt::interp::interpret(FuncOp func, ArrayRef<Tensor> args,
       return operands;
     }
     FailureOr<std::vector<Tensor>> results =
-        evaluateOp(&op, operands, params, batchSize);
+        evaluateOp(&op, operands, params, batchSize, options);
     if (failed(results))
       return failure();
     for (Value operand : op.getOperands())

@@ -4,7 +4,8 @@
 // `mt-decompose`) with plain C++ loops, so every compiled kernel, fused or
 // not, can be checked against it. Values are computed in double (float64
 // accumulation) and every f32 result is rounded to float, so the oracle
-// follows f32 semantics op by op. Bad input (a shape that does not fit the
+// follows f32 semantics op by op (InterpretOptions can keep float64 instead,
+// for finite differences). Bad input (a shape that does not fit the
 // IR, an out-of-range index, a missing parameter, a model-level op) is a
 // located error on the offending op, never a crash.
 //
@@ -53,6 +54,15 @@ struct Tensor {
 /// Parameter values keyed by `mt.param` name.
 using ParameterValues = std::map<std::string, Tensor>;
 
+/// How the interpreter computes.
+struct InterpretOptions {
+  /// Rounds every f32 result to float, so the oracle follows f32 semantics op
+  /// by op. Off, every value stays float64 end to end: finite-difference
+  /// gradient checks need that, since rounding each result would swamp the
+  /// small differences they measure.
+  bool roundToF32 = true;
+};
+
 /// Evaluates one primitive op on concrete operands. The batch size (the
 /// extent every `?` stands for) is read from the operands' dynamic
 /// dimensions unless `batchSize` gives it; it is needed only by ops that
@@ -60,14 +70,15 @@ using ParameterValues = std::map<std::string, Tensor>;
 mlir::FailureOr<std::vector<Tensor>>
 evaluateOp(mlir::Operation *op, llvm::ArrayRef<Tensor> operands,
            const ParameterValues &params,
-           std::optional<int64_t> batchSize = std::nullopt);
+           std::optional<int64_t> batchSize = std::nullopt,
+           const InterpretOptions &options = {});
 
 /// Evaluates a function body (primitive mt ops, `mt.param_ref`,
 /// `std.return`) on `args`, checked against the signature; the batch size is
 /// read from the arguments (every `?` is the same batch size).
-mlir::FailureOr<std::vector<Tensor>> interpret(mlir::FuncOp func,
-                                               llvm::ArrayRef<Tensor> args,
-                                               const ParameterValues &params);
+mlir::FailureOr<std::vector<Tensor>>
+interpret(mlir::FuncOp func, llvm::ArrayRef<Tensor> args,
+          const ParameterValues &params, const InterpretOptions &options = {});
 
 } // namespace mt::interp
 

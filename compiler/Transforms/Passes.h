@@ -21,13 +21,6 @@ createPruneToInferencePass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
 createTestFusionKindsPass();
 
-/// From a model file to the primitives of its `forward` entry point (the
-/// level the reference interpreter runs), in order; each step's reason is
-/// in Passes.cpp.
-void buildPrimitivePipeline(mlir::OpPassManager &pm);
-/// From primitives to planned kernels (what code generation needs).
-void buildKernelPipeline(mlir::OpPassManager &pm);
-
 #define GEN_PASS_REGISTRATION
 #include "Transforms/Passes.h.inc"
 

@@ -54,7 +54,7 @@ def Decompose : Pass<"mt-decompose", "::mlir::ModuleOp"> {
 }
 
 def PruneToInference : Pass<"mt-prune-to-inference", "::mlir::ModuleOp"> {
-  let summary = "Make a model function its inference entry point (predictions only)";
+  let summary = "Make @forward the inference entry point (predictions only)";
   let description = [{
     The function returns the multitask loss's predictions in task order
     (results named by `mt.output`, kinds in `mt.task_kind`); the loss goes,

@@ -1,6 +1,6 @@
 //===- PruneToInference.cpp - the mt-prune-to-inference pass --------------===//
 //
-// Turns a model function into its inference entry point: it returns the
+// Turns the model function `@forward` into its inference entry point: it returns the
 // task predictions (the multitask loss's prediction operands, in task
 // order), without the loss, with dropout as the identity, and without the
 // arguments only the loss used (labels, label mask). Each result is named
@@ -44,9 +44,10 @@ static int64_t idBoundAt(OpOperand &use) {
 struct PruneToInferencePass
     : public PruneToInferenceBase<PruneToInferencePass> {
   void runOnOperation() override {
-    for (FuncOp func : getOperation().getOps<FuncOp>())
-      if (failed(prune(func)))
-        return signalPassFailure();
+    // Other entry points (mt-autodiff's training steps) are left alone.
+    FuncOp forward = getOperation().lookupSymbol<FuncOp>("forward");
+    if (forward && failed(prune(forward)))
+      signalPassFailure();
   }
 
   LogicalResult prune(FuncOp func) {

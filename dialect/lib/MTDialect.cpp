@@ -41,14 +41,16 @@ mlir::LogicalResult mt::MTDialect::verifyRegionArgAttribute(
                          << attribute.getName().getValue() << "'";
 }
 
-// Result attributes of an entry point: `mt.output` (task name) and
-// `mt.task_kind` (its loss kind).
+// Result attributes of an entry point: `mt.output` (task name or what the
+// result holds), `mt.task_kind` (its loss kind) and `mt.updates` (the
+// parameter or training state a train step's result replaces).
 mlir::LogicalResult mt::MTDialect::verifyRegionResultAttribute(
     mlir::Operation *op, unsigned regionIndex, unsigned resultIndex,
     mlir::NamedAttribute attribute) {
   std::string where = "result #" + std::to_string(resultIndex);
   if (attribute.getName() == "mt.output" ||
-      attribute.getName() == "mt.task_kind")
+      attribute.getName() == "mt.task_kind" ||
+      attribute.getName() == "mt.updates")
     return verifyNonEmptyString(op, attribute, where);
   return op->emitError() << where << ": unknown attribute '"
                          << attribute.getName().getValue() << "'";

@@ -1,13 +1,17 @@
 //===- cli.cpp - The command line of a compiled model ---------------------===//
 
 #include "mtc/cli.h"
+#include "mtc/cpu_features.h"
 #include "mtc/dataset.h"
 #include "mtc/error.h"
+#include "mtc/eval.h"
 #include "mtc/init.h"
+#include "mtc/kernel_error.h"
 #include "mtc/model.h"
 #include "mtc/parameters.h"
 #include "mtc/predict.h"
 #include "mtc/session.h"
+#include "mtc/trainer.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -45,6 +49,52 @@ int64_t totalParameters(const mtc_model &m) {
 
 int64_t defaultArenaBytes(const mtc_model &m) {
   return m.arena_static_bytes + defaultBatchSize * m.arena_bytes_per_example;
+}
+
+std::vector<std::string> optimizers(const mtc_training &t) {
+  std::vector<std::string> names;
+  if (t.train_step_adam) {
+    names.push_back("adam");
+    names.push_back("adamw");
+  }
+  if (t.train_step_sgd)
+    names.push_back("sgd");
+  return names;
+}
+
+int64_t totalState(const mtc_training &t) {
+  int64_t total = 0;
+  for (int i = 0; i < t.num_state; ++i)
+    total += paramElements(t.state[i]);
+  return total;
+}
+
+// null for a model compiled for inference only.
+Json trainingJson(const mtc_model &m) {
+  if (!m.training)
+    return nullptr;
+  const mtc_training &t = *m.training;
+  Json j;
+  j["optimizers"] = optimizers(t);
+  j["balance"] = t.balance;
+  j["surgery"] = t.surgery;
+  j["labels"] = Json::array();
+  for (int i = 0; i < t.num_labels; ++i)
+    j["labels"].push_back(tensorJson(t.labels[i]));
+  j["state"] = Json::array();
+  for (int i = 0; i < t.num_state; ++i)
+    j["state"].push_back({{"name", t.state[i].name},
+                          {"shape", paramShape(t.state[i])},
+                          {"init", t.state[i].init}});
+  j["state_count"] = totalState(t);
+  j["state_bytes"] = totalState(t) * 4;
+  j["hyperparameters"] =
+      std::vector<std::string>(t.hyper_names, t.hyper_names + t.num_hyper);
+  j["train_arena_static_bytes"] = t.train_arena_static_bytes;
+  j["train_arena_bytes_per_example"] = t.train_arena_bytes_per_example;
+  j["eval_arena_static_bytes"] = t.eval_arena_static_bytes;
+  j["eval_arena_bytes_per_example"] = t.eval_arena_bytes_per_example;
+  return j;
 }
 
 Json infoJson(const mtc_model &m) {
@@ -86,17 +136,20 @@ Json infoJson(const mtc_model &m) {
   j["arena_bytes"] = defaultArenaBytes(m);
   j["kernels"] =
       std::vector<std::string>(m.kernel_names, m.kernel_names + m.num_kernels);
+  j["training"] = trainingJson(m);
   return j;
 }
 
 void printTensorTable(const char *title, int count,
-                      const mtc_tensor_info *table) {
-  fmt::print("{}:\n", title);
+                      const mtc_tensor_info *table,
+                      const char *indent = "") {
+  fmt::print("{}{}:\n", indent, title);
   for (int i = 0; i < count; ++i) {
     const mtc_tensor_info &t = table[i];
     std::string bound =
         t.id_bound > 0 ? fmt::format("  ids in [0, {})", t.id_bound) : "";
-    fmt::print("  {:<16} {:<4} {}{}\n", t.name, modelDTypeName(t.dtype),
+    fmt::print("{}  {:<16} {:<4} {}{}\n", indent, t.name,
+               modelDTypeName(t.dtype),
                formatModelShape(t), bound);
   }
 }
@@ -135,6 +188,20 @@ void printInfoText(const mtc_model &m) {
   fmt::print("kernels ({}):\n", m.num_kernels);
   for (int i = 0; i < m.num_kernels; ++i)
     fmt::print("  {}\n", m.kernel_names[i]);
+  if (!m.training) {
+    fmt::print("training: no (compiled for inference only)\n");
+    return;
+  }
+  const mtc_training &t = *m.training;
+  fmt::print("training: yes\n  optimizers: {}\n  balance: {}, surgery: {}\n",
+             fmt::join(optimizers(t), ", "), t.balance, t.surgery);
+  printTensorTable("labels", t.num_labels, t.labels, "  ");
+  fmt::print("  state: {} tensors, {} floats ({} bytes)\n", t.num_state,
+             totalState(t), totalState(t) * 4);
+  fmt::print("  hyperparameters: {}\n",
+             fmt::join(t.hyper_names, t.hyper_names + t.num_hyper, ", "));
+  fmt::print("  train arena: {} bytes static + {} bytes per example\n",
+             t.train_arena_static_bytes, t.train_arena_bytes_per_example);
 }
 
 void runInit(const mtc_model &m, const std::string &out, uint64_t seed) {
@@ -160,6 +227,33 @@ void runPredict(const mtc_model &m, const std::string &data,
   Predictions predictions = predict(session, dataset, batchSize);
   writePredictions(out, session, predictions,
                    {{"fingerprint", m.fingerprint}, {"model", m.name}});
+}
+
+void runEval(const mtc_model &m, const std::string &data,
+             const std::string &weights, bool json, int64_t batchSize) {
+  checkModelTables(m);
+  trainingOf(m);
+  checkCpuFeatures(m);
+  installKernelErrorHandler(m);
+  ParameterStore params(m);
+  loadWeights(weights, params);
+  Dataset dataset = Dataset::load(data, m, Dataset::Labels::Require);
+  Evaluator evaluator(m, std::min(batchSize, dataset.numExamples()));
+  std::vector<TaskMetrics> metrics =
+      evaluator.run(dataset, params.forwardArgument());
+  if (json) {
+    fmt::print("{}\n", Json{{"tasks", metricsJson(m, metrics)}}.dump(2));
+    return;
+  }
+  for (int t = 0; t < m.num_tasks; ++t) {
+    const TaskMetrics &r = metrics[t];
+    if (r.classification)
+      fmt::print("{:<16} loss {:.6f}  accuracy {:.6f}  ({} examples)\n",
+                 m.tasks[t].name, r.loss, r.accuracy, r.count);
+    else
+      fmt::print("{:<16} loss {:.6f}  mse {:.6f}  mae {:.6f}  ({} examples)\n",
+                 m.tasks[t].name, r.loss, r.mse, r.mae, r.count);
+  }
 }
 
 } // namespace
@@ -211,8 +305,86 @@ int mtc_main(int argc, char **argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
 
+  TrainOptions train;
+  CLI::App *trainCmd = app.add_subcommand(
+      "train", "train the model (checkpoints, log and plot as asked)");
+  trainCmd->add_option("--data", train.data, "training set (safetensors)")
+      ->required();
+  trainCmd->add_option("--val", train.val,
+                       "validation set, evaluated after each epoch");
+  trainCmd->add_option("--epochs", train.epochs, "passes over the data")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  trainCmd->add_option("--batch-size", train.batchSize, "examples per step")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  trainCmd->add_option("--lr", train.optimizer.lr, "base learning rate")
+      ->capture_default_str();
+  trainCmd->add_option("--optimizer", train.optimizer.name,
+                       "adam, adamw or sgd")
+      ->capture_default_str();
+  trainCmd->add_option("--momentum", train.optimizer.momentum, "sgd momentum")
+      ->capture_default_str();
+  trainCmd->add_flag("--nesterov", train.optimizer.nesterov,
+                     "sgd Nesterov momentum");
+  trainCmd->add_option("--weight-decay", train.optimizer.weightDecay,
+                       "L2 (adam, sgd) or decoupled (adamw) weight decay")
+      ->capture_default_str();
+  trainCmd->add_option("--beta1", train.optimizer.beta1, "Adam beta1")
+      ->capture_default_str();
+  trainCmd->add_option("--beta2", train.optimizer.beta2, "Adam beta2")
+      ->capture_default_str();
+  trainCmd->add_option("--eps", train.optimizer.eps, "Adam epsilon")
+      ->capture_default_str();
+  trainCmd->add_option("--clip-norm", train.optimizer.clipNorm,
+                       "clip gradients to this global norm; 0: off")
+      ->capture_default_str();
+  trainCmd->add_option("--schedule", train.schedule,
+                       "learning rate after warm-up: constant, cosine or "
+                       "linear (decaying to 0 over the run)")
+      ->capture_default_str();
+  trainCmd->add_option("--warmup-steps", train.warmupSteps,
+                       "linear warm-up from 0 over this many steps")
+      ->capture_default_str();
+  trainCmd->add_option("--seed", train.seed,
+                       "initial weights, shuffles and dropout (a resumed run "
+                       "continues the checkpoint's)")
+      ->capture_default_str();
+  CLI::Option *checkpointOpt =
+      trainCmd->add_option("--checkpoint", train.checkpoint,
+                           "checkpoint file (safetensors), written at each "
+                           "epoch end");
+  trainCmd->add_option("--every", train.every,
+                       "also checkpoint every this many steps; 0: off")
+      ->capture_default_str();
+  trainCmd->add_option("--max-steps", train.maxSteps,
+                       "stop after this global step; 0: run every epoch")
+      ->capture_default_str();
+  trainCmd->add_flag("--resume", train.resume,
+                     "continue the run saved in --checkpoint");
+  trainCmd->add_option("--balance", train.balance,
+                       "loss balancing (default: the model's)");
+  trainCmd->add_option("--surgery", train.surgery,
+                       "gradient surgery (default: the model's)");
+  trainCmd->add_option("--log", train.log, "JSON-lines log");
+  trainCmd->add_option("--plot", train.plot, "SVG of the loss curves");
+
+  CLI::App *evalCmd =
+      app.add_subcommand("eval", "per-task metrics on a labelled dataset");
+  evalCmd->add_option("--data", data, "dataset (safetensors)")->required();
+  evalCmd->add_option("--weights", weights, "weights or checkpoint")
+      ->required();
+  evalCmd->add_flag("--json", json, "machine-readable output");
+  evalCmd->add_option("--batch-size", batchSize, "examples per step")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
   try {
     app.parse(argc, argv);
+    if (trainCmd->parsed() && checkpointOpt->count() == 0)
+      throw CLI::RequiredError(train.resume ? "--checkpoint (the run to "
+                                              "resume)"
+                                            : "--checkpoint");
   } catch (const CLI::ParseError &e) {
     if (e.get_exit_code() == 0)
       return app.exit(e); // --help
@@ -230,6 +402,10 @@ int mtc_main(int argc, char **argv) {
         printInfoText(model);
     } else if (init->parsed()) {
       runInit(model, initOut, initSeed);
+    } else if (trainCmd->parsed()) {
+      mtc::train(model, train);
+    } else if (evalCmd->parsed()) {
+      runEval(model, data, weights, json, batchSize);
     } else {
       runPredict(model, data, weights, seed, out, batchSize);
     }

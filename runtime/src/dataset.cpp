@@ -46,42 +46,118 @@ void checkExamples(const SafetensorsFile &file, const std::string &name,
 
 } // namespace
 
-Dataset Dataset::load(const std::string &path, const mtc_model &model) {
+namespace {
+
+// Checks one tensor the model takes (an input or a label) against its table
+// entry; the first one checked sets the example count.
+const void *checkTensor(const SafetensorsFile &file, const mtc_tensor_info &info,
+                        const std::string &expected, std::string &first,
+                        int64_t &examples) {
+  const std::string &path = file.path();
+  const TensorView *t = file.find(info.name);
+  if (!t)
+    throw Error(fmt::format("{}: missing tensor '{}' ({})", path, info.name,
+                            expected));
+  if (t->dtype != toDType(info.dtype))
+    throw Error(fmt::format("{}: tensor '{}' has dtype {}, the model "
+                            "expects {}",
+                            path, info.name, dtypeName(t->dtype),
+                            dtypeName(toDType(info.dtype))));
+  bool shapeOk = int(t->shape.size()) == info.rank;
+  for (int d = 1; shapeOk && d < info.rank; ++d)
+    shapeOk = t->shape[d] == info.shape[d];
+  if (!shapeOk)
+    throw Error(fmt::format("{}: tensor '{}' has shape {}, the model "
+                            "expects {}",
+                            path, info.name, formatShape(t->shape),
+                            formatModelShape(info)));
+  if (first.empty()) {
+    first = info.name;
+    examples = t->shape[0];
+  }
+  checkExamples(file, info.name, *t, first, examples);
+  return t->data;
+}
+
+std::string describeLabels(const mtc_training &training) {
+  std::vector<std::string> parts;
+  for (int i = 0; i < training.num_labels; ++i)
+    parts.push_back(fmt::format("{} {} {}", training.labels[i].name,
+                                modelDTypeName(training.labels[i].dtype),
+                                formatModelShape(training.labels[i])));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// Class labels must be valid ids, but only where they count: an example the
+// mask marks unlabelled for a task may hold any placeholder (PyTorch's -100).
+void checkClassLabels(const std::string &path, const mtc_model &model,
+                      const mtc_tensor_info &label, const int32_t *ids,
+                      const uint8_t *mask, int64_t examples) {
+  int task = labelTask(model, label);
+  int64_t bound = label.id_bound > 0 ? label.id_bound
+                                     : model.tasks[task].classes;
+  int64_t row = rowElements(label);
+  for (int64_t e = 0; e < examples; ++e) {
+    if (mask && mask[e * model.num_tasks + task] == 0)
+      continue;
+    for (int64_t k = 0; k < row; ++k) {
+      int32_t id = ids[e * row + k];
+      if (id < 0 || id >= bound)
+        throw Error(fmt::format("{}: tensor '{}': label {} at example {} is "
+                                "out of range [0, {}) for task '{}'",
+                                path, label.name, id, e, bound,
+                                model.tasks[task].name));
+    }
+  }
+}
+
+} // namespace
+
+Dataset Dataset::load(const std::string &path, const mtc_model &model,
+                      Labels withLabels) {
   Dataset set;
   set.contents = SafetensorsFile::read(path);
   const SafetensorsFile &file = set.contents;
 
   std::string first;
+  std::string expectedInputs =
+      fmt::format("the model's inputs: {}", describeInputs(model));
   for (int i = 0; i < model.num_inputs; ++i) {
     const mtc_tensor_info &info = model.inputs[i];
-    const TensorView *t = file.find(info.name);
-    if (!t)
-      throw Error(fmt::format("{}: missing tensor '{}' (the model's inputs: "
-                              "{})",
-                              path, info.name, describeInputs(model)));
-    if (t->dtype != toDType(info.dtype))
-      throw Error(fmt::format("{}: tensor '{}' has dtype {}, the model "
-                              "expects {}",
-                              path, info.name, dtypeName(t->dtype),
-                              dtypeName(toDType(info.dtype))));
-    bool shapeOk = int(t->shape.size()) == info.rank;
-    for (int d = 1; shapeOk && d < info.rank; ++d)
-      shapeOk = t->shape[d] == info.shape[d];
-    if (!shapeOk)
-      throw Error(fmt::format("{}: tensor '{}' has shape {}, the model "
-                              "expects {}",
-                              path, info.name, formatShape(t->shape),
-                              formatModelShape(info)));
-    if (first.empty()) {
-      first = info.name;
-      set.examples = t->shape[0];
-    }
-    checkExamples(file, info.name, *t, first, set.examples);
+    set.inputs.push_back(
+        checkTensor(file, info, expectedInputs, first, set.examples));
     if (info.dtype == MTC_I32 && info.id_bound > 0)
       checkIdRange(fmt::format("{}: tensor '{}'", path, info.name),
-                   static_cast<const int32_t *>(t->data), set.examples,
-                   rowElements(info), info.id_bound);
-    set.inputs.push_back(t->data);
+                   static_cast<const int32_t *>(set.inputs.back()),
+                   set.examples, rowElements(info), info.id_bound);
+  }
+
+  if (withLabels == Labels::Require) {
+    const mtc_training &training = trainingOf(model);
+    std::string expectedLabels =
+        fmt::format("the model's labels: {}", describeLabels(training));
+    const uint8_t *mask = nullptr;
+    for (int i = 0; i < training.num_labels; ++i) {
+      set.labels.push_back(checkTensor(file, training.labels[i],
+                                       expectedLabels, first, set.examples));
+      if (std::string(training.labels[i].name) == "mask")
+        mask = static_cast<const uint8_t *>(set.labels.back());
+    }
+    if (!mask && file.find("mask"))
+      throw Error(fmt::format("{}: tensor 'mask' is present, but the model "
+                              "was compiled for fully labelled batches (no "
+                              "mask)",
+                              path));
+    for (int i = 0; i < training.num_labels; ++i) {
+      const mtc_tensor_info &label = training.labels[i];
+      if (label.dtype == MTC_I32 && labelTask(model, label) >= 0 &&
+          (label.id_bound > 0 ||
+           std::string(model.tasks[labelTask(model, label)].kind) ==
+               "cross_entropy"))
+        checkClassLabels(path, model, label,
+                         static_cast<const int32_t *>(set.labels[i]), mask,
+                         set.examples);
+    }
   }
 
   // Labels and mask are not read by predict, but a count that disagrees

@@ -74,6 +74,23 @@ int findOutput(const mtc_model &model, const std::string &name) {
   return -1;
 }
 
+const mtc_training &trainingOf(const mtc_model &model) {
+  if (!model.training)
+    throw Error("this model was compiled for inference only");
+  return *model.training;
+}
+
+int labelTask(const mtc_model &model, const mtc_tensor_info &label) {
+  for (int i = 0; i < model.num_tasks; ++i)
+    if (label.name == std::string("y.") + model.tasks[i].name)
+      return i;
+  return -1;
+}
+
+bool isClassification(const mtc_task_info &task) {
+  return std::string(task.kind) != "mse";
+}
+
 namespace {
 
 void checkTensorTable(const char *kind, int count,
@@ -92,17 +109,44 @@ void checkTensorTable(const char *kind, int count,
   }
 }
 
+void checkParamTable(const char *kind, int count,
+                     const mtc_param_info *table) {
+  for (int i = 0; i < count; ++i)
+    for (int d = 0; d < table[i].rank; ++d)
+      if (table[i].shape[d] < 0)
+        throw Error(fmt::format("model ABI: {} '{}' has a negative dimension",
+                                kind, table[i].name));
+}
+
+void checkTrainingTables(const mtc_model &model) {
+  const mtc_training &t = *model.training;
+  checkTensorTable("label", t.num_labels, t.labels);
+  for (int i = 0; i < t.num_labels; ++i) {
+    const mtc_tensor_info &label = t.labels[i];
+    if (labelTask(model, label) < 0 && std::string(label.name) != "mask")
+      throw Error(fmt::format("model ABI: label '{}' is neither 'y.<task>' "
+                              "nor 'mask'",
+                              label.name));
+  }
+  checkParamTable("training state", t.num_state, t.state);
+  for (int i = 0; i < t.num_hyper; ++i)
+    if (!t.hyper_names[i])
+      throw Error(fmt::format("model ABI: hyperparameter {} has no name", i));
+  if (!t.train_step_adam && !t.train_step_sgd)
+    throw Error("model ABI: a trainable model without a train step");
+  if (!t.eval_step)
+    throw Error("model ABI: a trainable model without an eval step");
+  if (t.train_arena_static_bytes < 0 || t.train_arena_bytes_per_example < 0 ||
+      t.eval_arena_static_bytes < 0 || t.eval_arena_bytes_per_example < 0)
+    throw Error("model ABI: negative training arena size");
+}
+
 } // namespace
 
 void checkModelTables(const mtc_model &model) {
   checkTensorTable("input", model.num_inputs, model.inputs);
   checkTensorTable("output", model.num_outputs, model.outputs);
-  for (int i = 0; i < model.num_params; ++i)
-    for (int d = 0; d < model.params[i].rank; ++d)
-      if (model.params[i].shape[d] < 0)
-        throw Error(
-            fmt::format("model ABI: parameter '{}' has a negative dimension",
-                        model.params[i].name));
+  checkParamTable("parameter", model.num_params, model.params);
   for (int i = 0; i < model.num_tasks; ++i)
     if (model.tasks[i].output < 0 || model.tasks[i].output >= model.num_outputs)
       throw Error(fmt::format("model ABI: task '{}' names output {} of {}",
@@ -110,6 +154,8 @@ void checkModelTables(const mtc_model &model) {
                               model.num_outputs));
   if (model.arena_static_bytes < 0 || model.arena_bytes_per_example < 0)
     throw Error("model ABI: negative arena size");
+  if (model.training)
+    checkTrainingTables(model);
 }
 
 } // namespace mtc

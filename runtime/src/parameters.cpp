@@ -35,27 +35,31 @@ ParameterStore::ParameterStore(const mtc_model &model) : owner(model) {
   }
 }
 
+void readParameter(const SafetensorsFile &file, const mtc_param_info &param,
+                   float *out) {
+  const std::string &path = file.path();
+  std::vector<int64_t> shape = paramShape(param);
+  const TensorView *t = file.find(param.name);
+  if (!t)
+    throw Error(fmt::format("{}: missing weight '{}' (shape {})", path,
+                            param.name, formatShape(shape)));
+  if (t->dtype != DType::F32)
+    throw Error(fmt::format("{}: weight '{}' has dtype {}, the model "
+                            "expects F32",
+                            path, param.name, dtypeName(t->dtype)));
+  if (t->shape != shape)
+    throw Error(fmt::format("{}: weight '{}' has shape {}, the model "
+                            "expects {}",
+                            path, param.name, formatShape(t->shape),
+                            formatShape(shape)));
+  std::memcpy(out, t->data, t->numBytes());
+}
+
 void loadWeights(const std::string &path, ParameterStore &store) {
   SafetensorsFile file = SafetensorsFile::read(path);
   const mtc_model &model = store.model();
-  for (int i = 0; i < model.num_params; ++i) {
-    const mtc_param_info &param = model.params[i];
-    std::vector<int64_t> shape = paramShape(param);
-    const TensorView *t = file.find(param.name);
-    if (!t)
-      throw Error(fmt::format("{}: missing weight '{}' (shape {})", path,
-                              param.name, formatShape(shape)));
-    if (t->dtype != DType::F32)
-      throw Error(fmt::format("{}: weight '{}' has dtype {}, the model "
-                              "expects F32",
-                              path, param.name, dtypeName(t->dtype)));
-    if (t->shape != shape)
-      throw Error(fmt::format("{}: weight '{}' has shape {}, the model "
-                              "expects {}",
-                              path, param.name, formatShape(t->shape),
-                              formatShape(shape)));
-    std::memcpy(store.data(i), t->data, t->numBytes());
-  }
+  for (int i = 0; i < model.num_params; ++i)
+    readParameter(file, model.params[i], store.data(i));
 }
 
 void saveWeights(const std::string &path, const ParameterStore &store,

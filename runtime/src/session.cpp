@@ -4,38 +4,17 @@
 #include "mtc/cpu_features.h"
 #include "mtc/error.h"
 #include "mtc/init.h"
+#include "mtc/kernel_error.h"
 #include "mtc/model.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <limits>
-#include <mutex>
-#include <utility>
 
 namespace mtc {
 
 namespace {
-
-// Halide's error handler is process-wide and has no user pointer we own, so
-// the messages go to one process-wide slot.
-std::mutex kernelErrorMutex;
-std::string kernelErrorText;
-
-void recordKernelError(void *, const char *message) {
-  std::string text = message ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-    text.pop_back();
-  std::lock_guard<std::mutex> lock(kernelErrorMutex);
-  if (!kernelErrorText.empty())
-    kernelErrorText += "; ";
-  kernelErrorText += text;
-}
-
-std::string takeKernelError() {
-  std::lock_guard<std::mutex> lock(kernelErrorMutex);
-  return std::exchange(kernelErrorText, std::string());
-}
 
 const mtc_model &checkedModel(const mtc_model &model) {
   checkModelTables(model);
@@ -47,8 +26,7 @@ const mtc_model &checkedModel(const mtc_model &model) {
 
 Session::Session(const mtc_model &model, int64_t maxBatch)
     : m(checkedModel(model)), params(model) {
-  if (m.install_error_handler)
-    m.install_error_handler(recordKernelError);
+  installKernelErrorHandler(m);
   reserve(std::max<int64_t>(maxBatch, 1));
 }
 
@@ -89,14 +67,9 @@ void Session::forward(int64_t batch, const void *const *inputs,
                             batch, capacity));
   if (batch == 0)
     return;
-  takeKernelError();
-  int rc =
-      m.forward(arena.data(), batch, inputs, params.forwardArgument(), outputs);
-  if (rc != 0) {
-    std::string message = takeKernelError();
-    throw Error(fmt::format("kernel error {}: {}", rc,
-                            message.empty() ? "(no message)" : message));
-  }
+  clearKernelError();
+  checkKernelResult(m.forward(arena.data(), batch, inputs,
+                              params.forwardArgument(), outputs));
 }
 
 } // namespace mtc

@@ -4,10 +4,12 @@
 // and 17 with fresh random inputs; static sizes are chosen off the vector
 // width (7, 13, 33, ...). Floats must agree to a relative error below 1e-5
 // (for sums, relative to the sum of the magnitudes of the terms); integers
-// and masks exactly. Also: gather's out-of-range run-time error, and the
-// diagnostics for ops that have no kernel.
+// and masks exactly. Also: gather's out-of-range run-time error, the
+// diagnostics for ops that have no kernel, and mt.dropout_mask against the
+// reference interpreter, bit for bit (both follow mt/Dialect/DropoutHash.h).
 
 #include "Conversion/MTToHalide/LowerPrimitive.h"
+#include "Interpreter/Interpreter.h"
 #include "Schedules/cpu/CpuSchedule.h"
 #include "mt/Dialect/MTOps.h"
 
@@ -1102,17 +1104,6 @@ TEST_F(KernelErrorTest, ModelOpsMustBeDecomposedFirst) {
       << messages;
 }
 
-TEST_F(KernelErrorTest, DropoutMaskIsNotAKernelOp) {
-  std::string messages = loweringDiagnostics(R"(
-    func @f(%x: tensor<?x8xf32>, %seed: tensor<i64>) -> tensor<?x8xf32> {
-      %m = mt.dropout_mask %x, %seed {rate = 0.1, stream = 0} : (tensor<?x8xf32>, tensor<i64>) -> tensor<?x8xf32>
-      return %m : tensor<?x8xf32>
-    })");
-  EXPECT_NE(messages.find("'mt.dropout_mask' op is not a Halide kernel op"),
-            std::string::npos)
-      << messages;
-}
-
 TEST_F(KernelErrorTest, ParamRefIsNotAKernelOp) {
   std::string messages = loweringDiagnostics(R"(
     mt.param @w : tensor<4x8xf32> {init = "zeros"}
@@ -1136,6 +1127,69 @@ TEST_F(KernelErrorTest, UnrankedTypesAreRejected) {
                           "mt-infer-shapes first), got 'tensor<*xf32>'"),
             std::string::npos)
       << messages;
+}
+
+//===----------------------------------------------------------------------===//
+// mt.dropout_mask: the kernel against the reference interpreter, bit for bit
+//===----------------------------------------------------------------------===//
+
+class DropoutMaskKernelTest : public KernelErrorTest {};
+
+TEST_F(DropoutMaskKernelTest, MatchesTheInterpreterBitForBit) {
+  struct Config {
+    std::string shape;
+    double rate;
+    int64_t stream;
+  };
+  // 5x7 and 33 are off the vector width, so vector tails are covered.
+  for (const Config &config :
+       {Config{"?x5x7xf32", 0.25, 3}, Config{"?x33xf32", 0.5, 0},
+        Config{"?x5x7xf32", 0.0, 1}}) {
+    Case c{"dropout_mask",
+           "mt.dropout_mask %a0, %a1 {rate = " + std::to_string(config.rate) +
+               ", stream = " + std::to_string(config.stream) + "}",
+           {config.shape, "i64"},
+           config.shape,
+           {},
+           nullptr};
+    Kernel kernel(context, kernelSource(c));
+    ASSERT_TRUE(kernel.op);
+    for (bool scheduled : {false, true}) {
+      SCOPED_TRACE(config.shape + ", rate " + std::to_string(config.rate) +
+                   (scheduled ? ", scheduled" : ", unscheduled"));
+      kernel.params.clear();
+      ASSERT_TRUE(
+          kernel.build(scheduled, Halide::get_jit_target_from_environment()));
+      for (int64_t seed :
+           {int64_t(0), int64_t(42), int64_t(-3), int64_t(1) << 40}) {
+        for (int64_t batch : {1, 3, 17}) {
+          SCOPED_TRACE("seed " + std::to_string(seed) + ", batch " +
+                       std::to_string(batch));
+          Shape shape = resolve(kernel.resultType().getShape(), batch);
+          mt::interp::Tensor like =
+              mt::interp::Tensor::zeros(shape, mt::interp::ElementKind::F32);
+          mt::interp::Tensor seedTensor{
+              {}, mt::interp::ElementKind::I64, {static_cast<double>(seed)}};
+          auto want = mt::interp::evaluateOp(kernel.op, {like, seedTensor}, {});
+          ASSERT_TRUE(mlir::succeeded(want));
+
+          kernel.params[0].set(Halide::Buffer<float>(halideSizes(shape)));
+          Halide::Buffer<int64_t> seedBuffer =
+              Halide::Buffer<int64_t>::make_scalar();
+          seedBuffer() = seed;
+          kernel.params[1].set(seedBuffer);
+          kernel.batch.set(static_cast<int32_t>(batch));
+          Halide::Buffer<float> out(halideSizes(shape));
+          kernel.pipeline.realize(out);
+          const std::vector<double> &expected = want->front().data;
+          ASSERT_EQ(expected.size(),
+                    static_cast<size_t>(out.number_of_elements()));
+          for (size_t i = 0; i < expected.size(); ++i)
+            ASSERT_EQ(out.data()[i], expected[i]) << "at " << i;
+        }
+      }
+    }
+  }
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 
 #include "Interpreter/Interpreter.h"
 
+#include "mt/Dialect/DropoutHash.h"
 #include "mt/Dialect/MTDialect.h"
 #include "mt/Dialect/MTOps.h"
 
@@ -848,19 +849,110 @@ TEST_F(InterpreterTest, EvaluateOpChecksOperandsAgainstTheBatch) {
   EXPECT_DIAGNOSTIC(diagnostics, "expected 2 operands, got 1");
 }
 
-TEST_F(InterpreterTest, EvaluateOpReportsDropoutMaskUnsupported) {
-  mlir::FuncOp func = parse(R"mlir(
-    func @main(%x: tensor<?x4xf32>, %seed: tensor<i64>) -> tensor<?x4xf32> {
-      %m = mt.dropout_mask %x, %seed {rate = 0.1, stream = 3} : (tensor<?x4xf32>, tensor<i64>) -> tensor<?x4xf32>
-      return %m : tensor<?x4xf32>
-    })mlir");
-  ASSERT_TRUE(func);
-  Tensor x = Tensor::zeros({1, 4}, ElementKind::F32);
-  Tensor seed{{}, ElementKind::I32, {0}};
-  EXPECT_TRUE(mlir::failed(
-      mt::interp::evaluateOp(findOp("mt.dropout_mask"), {x, seed}, {})));
-  EXPECT_DIAGNOSTIC(diagnostics, "op 'mt.dropout_mask' is not supported by the "
-                                 "reference interpreter yet");
+//===----------------------------------------------------------------------===//
+// mt.dropout_mask
+//===----------------------------------------------------------------------===//
+
+/// A dropout mask over `[?, 64, 64]` (16384 elements at batch 4).
+std::string dropoutSource(double rate, int64_t stream) {
+  return "func @main(%x: tensor<?x64x64xf32>, %seed: tensor<i64>) -> "
+         "tensor<?x64x64xf32> {\n"
+         "  %m = mt.dropout_mask %x, %seed {rate = " +
+         std::to_string(rate) + ", stream = " + std::to_string(stream) +
+         "} : (tensor<?x64x64xf32>, tensor<i64>) -> tensor<?x64x64xf32>\n"
+         "  return %m : tensor<?x64x64xf32>\n}\n";
+}
+
+Tensor seedTensor(int64_t seed) {
+  return Tensor{{}, ElementKind::I64, {static_cast<double>(seed)}};
+}
+
+TEST_F(InterpreterTest, DropoutMaskIsTheSharedHash) {
+  const double rate = 0.25;
+  const float scale = mt::dropoutScale(rate);
+  EXPECT_EQ(scale, 1.0f / 0.75f);
+  for (int64_t seed : {int64_t(0), int64_t(42), int64_t(-7)}) {
+    for (int64_t stream : {0, 3}) {
+      SCOPED_TRACE("seed " + std::to_string(seed) + ", stream " +
+                   std::to_string(stream));
+      std::vector<Tensor> results = runOk(
+          dropoutSource(rate, stream),
+          {Tensor::zeros({2, 64, 64}, ElementKind::F32), seedTensor(seed)});
+      ASSERT_EQ(results.size(), 1u);
+      const Tensor &mask = results[0];
+      EXPECT_EQ(mask.shape, (std::vector<int64_t>{2, 64, 64}));
+      for (size_t i = 0; i < mask.data.size(); ++i) {
+        ASSERT_EQ(mask.data[i], mt::dropoutMaskValue(seed, stream, rate, i))
+            << "at " << i;
+        ASSERT_TRUE(mask.data[i] == 0.0 || mask.data[i] == scale) << "at " << i;
+      }
+    }
+  }
+}
+
+// The keep count of n independent elements is Binomial(n, 1 - rate); five
+// standard deviations make a false failure about a 1-in-a-million event.
+TEST_F(InterpreterTest, DropoutMaskKeepsOneMinusRate) {
+  const int64_t batch = 4, n = batch * 64 * 64;
+  for (double rate : {0.1, 0.5, 0.9}) {
+    for (int64_t seed : {1, 2}) {
+      for (int64_t stream : {0, 1, 7}) {
+        std::vector<Tensor> results =
+            runOk(dropoutSource(rate, stream),
+                  {Tensor::zeros({batch, 64, 64}, ElementKind::F32),
+                   seedTensor(seed)});
+        ASSERT_EQ(results.size(), 1u);
+        int64_t kept = 0;
+        for (double value : results[0].data)
+          kept += value != 0.0;
+        double mean = n * (1.0 - rate);
+        double sd = std::sqrt(n * rate * (1.0 - rate));
+        EXPECT_LT(std::abs(kept - mean), 5.0 * sd)
+            << "rate " << rate << ", seed " << seed << ", stream " << stream
+            << ": kept " << kept << " of " << n;
+      }
+    }
+  }
+}
+
+TEST_F(InterpreterTest, DropoutMaskDependsOnSeedAndStream) {
+  auto mask = [&](int64_t seed, int64_t stream) {
+    std::vector<Tensor> results =
+        runOk(dropoutSource(0.5, stream),
+              {Tensor::zeros({1, 64, 64}, ElementKind::F32), seedTensor(seed)});
+    return results.empty() ? std::vector<double>{} : results[0].data;
+  };
+  std::vector<double> base = mask(5, 0);
+  ASSERT_EQ(base.size(), 4096u);
+  EXPECT_EQ(mask(5, 0), base);
+  // Two unrelated masks at rate 0.5 agree on about half of the elements.
+  for (const std::vector<double> &other : {mask(6, 0), mask(5, 1)}) {
+    ASSERT_EQ(other.size(), base.size());
+    int64_t same = 0;
+    for (size_t i = 0; i < base.size(); ++i)
+      same += other[i] == base[i];
+    EXPECT_GT(same, 1800);
+    EXPECT_LT(same, 2300);
+  }
+}
+
+TEST_F(InterpreterTest, DropoutMaskWithRateZeroKeepsEverything) {
+  std::vector<Tensor> results =
+      runOk(dropoutSource(0.0, 2),
+            {Tensor::zeros({3, 64, 64}, ElementKind::F32), seedTensor(9)});
+  ASSERT_EQ(results.size(), 1u);
+  for (double value : results[0].data)
+    ASSERT_EQ(value, 1.0);
+}
+
+TEST_F(InterpreterTest, DropoutMaskSeedMustBeExact) {
+  // Beyond 2^53 doubles skip integers, so the interpreter could not tell
+  // neighbouring seeds apart: it refuses them.
+  std::string text = runError(dropoutSource(0.1, 0),
+                              {Tensor::zeros({1, 64, 64}, ElementKind::F32),
+                               Tensor{{}, ElementKind::I64, {0x1p60}}});
+  EXPECT_DIAGNOSTIC(text, "argument #1 holds 1.15292e+18 at position 0, which "
+                          "is not an i64 value");
 }
 
 } // namespace

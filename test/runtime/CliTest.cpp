@@ -186,7 +186,8 @@ TEST_F(CliTest, InfoText) {
                    "at batch 32)\n"
                    "kernels (2):\n"
                    "  fake_mean\n"
-                   "  fake_linear\n");
+                   "  fake_linear\n"
+                   "training: no (compiled for inference only)\n");
 }
 
 TEST_F(CliTest, InfoJson) {
@@ -217,6 +218,7 @@ TEST_F(CliTest, InfoJson) {
   EXPECT_EQ(j["fingerprint"], "0123456789abcdef");
   EXPECT_EQ(j["kernels"], nlohmann::json::parse(R"(["fake_mean",
                                                     "fake_linear"])"));
+  EXPECT_TRUE(j["training"].is_null());
 }
 
 TEST_F(CliTest, Help) {

@@ -83,8 +83,8 @@ const mtc_param_info paramTable[] = {
     {"head.bias", 1, biasShape, "uniform", 0.5773502691896258},
 };
 const mtc_task_info taskTable[] = {
-    {"sentiment", "cross_entropy", classes, 0},
-    {"score", "mse", 1, 1},
+    {"sentiment", "cross_entropy", classes, 0, 1.0},
+    {"score", "mse", 1, 1, 1.0},
 };
 const char *const cpuFeatures[] = {"sse2", "not-a-feature"};
 const char *const kernelNames[] = {"fake_mean", "fake_linear"};
@@ -109,6 +109,7 @@ const mtc_model model = {
     kernelNames,
     forward,
     installErrorHandler,
+    nullptr, // compiled for inference only
 };
 
 } // namespace

@@ -52,11 +52,14 @@ std::string rawSafetensors(const std::string &header, const std::string &data) {
   return bytes + header + data;
 }
 
-ProcessResult runFakeModel(const std::vector<std::string> &args) {
+ProcessResult runProgram(const std::string &path,
+                         const std::vector<std::string> &args,
+                         const std::vector<std::string> &env) {
   TempDir capture;
   std::string outPath = capture.path("stdout"),
               errPath = capture.path("stderr");
-  std::vector<std::string> argStrings = {"mtc-fake-model"};
+  std::vector<std::string> argStrings = {
+      path.substr(path.rfind('/') + 1)};
   argStrings.insert(argStrings.end(), args.begin(), args.end());
   std::vector<char *> argv;
   for (std::string &a : argStrings)
@@ -69,7 +72,9 @@ ProcessResult runFakeModel(const std::vector<std::string> &args) {
     int err = ::open(errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    ::execv(MTC_FAKE_MODEL_PATH, argv.data());
+    for (const std::string &var : env)
+      ::putenv(const_cast<char *>(var.c_str()));
+    ::execv(path.c_str(), argv.data());
     ::_exit(127);
   }
   int status = 0;
@@ -80,6 +85,10 @@ ProcessResult runFakeModel(const std::vector<std::string> &args) {
   result.out = readFile(outPath);
   result.err = readFile(errPath);
   return result;
+}
+
+ProcessResult runFakeModel(const std::vector<std::string> &args) {
+  return runProgram(MTC_FAKE_MODEL_PATH, args);
 }
 
 FakeData makeFakeData(int64_t n, uint32_t seed) {

@@ -35,6 +35,12 @@ struct ProcessResult {
   std::string out, err;
 };
 
+/// Runs the executable `path` with `args` and the extra environment
+/// variables `env` ("NAME=value"), capturing its output.
+ProcessResult runProgram(const std::string &path,
+                         const std::vector<std::string> &args,
+                         const std::vector<std::string> &env = {});
+
 /// Runs the fake model's executable with `args`, capturing its output.
 ProcessResult runFakeModel(const std::vector<std::string> &args);
 

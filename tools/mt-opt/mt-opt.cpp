@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "EntryPoints/BuildTrainingSteps.h"
 #include "Transforms/Passes.h"
 #include "mt/Dialect/MTDialect.h"
 
@@ -20,6 +21,7 @@ int main(int argc, char **argv) {
   registry.insert<mt::MTDialect, mlir::StandardOpsDialect,
                   mlir::arith::ArithmeticDialect>();
   mt::registerMTPasses();
+  mt::registerAutodiffPass();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();

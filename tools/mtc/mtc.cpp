@@ -12,13 +12,15 @@
 #include "Codegen/HostCodegen.h"
 #include "Codegen/KernelCompiler.h"
 #include "Codegen/Toolchain.h"
-#include "Transforms/Passes.h"
+#include "Pipeline/Pipeline.h"
 #include "mt/Dialect/MTOps.h"
 
 #include "mlir/Dialect/Arithmetic/IR/Arithmetic.h"
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/Hashing.h"
@@ -75,6 +77,9 @@ cl::opt<bool> noFuse("no-fuse",
 cl::opt<bool> profile("profile",
                       cl::desc("per-kernel timings from Halide's profiler, "
                                "printed when the binary exits"));
+cl::opt<bool> inferenceOnly(
+    "inference-only",
+    cl::desc("compile only the forward entry point (no train / eval)"));
 cl::opt<unsigned> jobs("j", cl::desc("kernels compiled in parallel"),
                        cl::init(2));
 cl::opt<std::string> backend(
@@ -196,7 +201,7 @@ int main(int argc, char **argv) {
       return fail("cannot create " + dumpDir + ": " + ec.message());
 
   PassManager pm(&context);
-  mt::buildPrimitivePipeline(pm);
+  mt::buildPrimitivePipeline(pm, !inferenceOnly && backend != "interpreter");
   // The interpreter runs primitives; code generation needs planned kernels.
   if (backend != "interpreter")
     mt::buildKernelPipeline(pm);

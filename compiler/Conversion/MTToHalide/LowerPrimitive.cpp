@@ -8,6 +8,7 @@
 
 #include "Conversion/MTToHalide/LowerPrimitive.h"
 
+#include "mt/Dialect/DropoutHash.h"
 #include "mt/Dialect/MTOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -273,6 +274,38 @@ LogicalResult lowerElementwise(OpLowering &l) {
     return op->emitOpError("has no elementwise Halide lowering");
   l.define(value);
   return success();
+}
+
+/// splitmix64 of DropoutHash.h on UInt(64) Exprs (unsigned arithmetic wraps
+/// in Halide as in C++).
+Expr splitmix64(Expr x) {
+  x = x + Expr(kSplitMixGamma);
+  x = (x ^ (x >> 30)) * Expr(kSplitMixMul1);
+  x = (x ^ (x >> 27)) * Expr(kSplitMixMul2);
+  return x ^ (x >> 31);
+}
+
+/// DropoutHash.h's mask, bit for bit: the stream key from the seed (a
+/// zero-argument Func, hoisted out of the loops as a loop invariant), then
+/// per element the top bits of splitmix64(key + index * gamma), where index
+/// is the flat row-major index over the result, batch included.
+void lowerDropoutMask(OpLowering &l, DropoutMaskOp op) {
+  double rate = op.getRateAttr().getValueAsDouble();
+  Halide::Type u64 = Halide::UInt(64);
+  Expr seed = Halide::reinterpret(u64, l.read(1, {}));
+  Expr key =
+      splitmix64(splitmix64(seed) +
+                 Expr(static_cast<uint64_t>(op.getStreamAttr().getInt())));
+  ArrayRef<int64_t> shape = l.resultShape();
+  Expr index = Expr(uint64_t(0));
+  for (size_t i = 0; i < shape.size(); ++i)
+    index = index * Halide::cast(u64, l.extent(shape[i])) +
+            Halide::cast(u64, l.vars[i]);
+  Expr bits =
+      splitmix64(key + index * Expr(kSplitMixGamma)) >> (64 - kDropoutBits);
+  l.define(Halide::select(
+      bits >= Expr(static_cast<uint64_t>(dropoutThreshold(rate))),
+      dropoutScale(rate), 0.0f));
 }
 
 //===----------------------------------------------------------------------===//
@@ -554,6 +587,8 @@ FailureOr<Halide::Type> mt::getHalideType(Type elementType) {
     return Halide::Int(32);
   if (elementType.isSignlessInteger(1))
     return Halide::UInt(8);
+  if (elementType.isSignlessInteger(64))
+    return Halide::Int(64);
   return failure();
 }
 
@@ -566,9 +601,6 @@ FailureOr<Func> mt::lowerPrimitive(Operation *op, ArrayRef<Func> operands,
   if (isa<ParameterizedOp, DropoutOp>(op))
     return fail("is a model-level op: run mt-decompose before lowering to "
                 "Halide");
-  if (isa<DropoutMaskOp>(op))
-    return fail("is not a Halide kernel op: dropout masks are not lowered "
-                "here");
   if (isa<ParamRefOp>(op))
     return fail("is not a Halide kernel op: parameters are kernel arguments");
   if (op->getName().getDialectNamespace() != MTDialect::getDialectNamespace() ||
@@ -603,6 +635,9 @@ FailureOr<Func> mt::lowerPrimitive(Operation *op, ArrayRef<Func> operands,
           .Case([&](OneHotOp) { return lowerOneHot(l), success(); })
           .Case([&](ConstantOp c) { return lowerConstant(l, c); })
           .Case([&](IotaOp i) { return lowerIota(l, i), success(); })
+          .Case([&](DropoutMaskOp d) {
+            return lowerDropoutMask(l, d), success();
+          })
           .Default([&](Operation *) { return lowerElementwise(l); });
   if (failed(lowered))
     return failure();

@@ -16,7 +16,8 @@
 //    first), so element [i0, ..., i(n-1)] is `f(i(n-1), ..., i0)`; a rank-0
 //    tensor is a zero-argument Func;
 //  - element types: f32 -> Float(32), i32 -> Int(32), i1 -> UInt(8) holding
-//    0 or 1 (masks are bytes in memory);
+//    0 or 1 (masks are bytes in memory), i64 (only the dropout seed, a
+//    rank-0 tensor) -> Int(64);
 //  - every dynamic (`?`) extent is the run-time batch size.
 //
 // Halide names: the result Func is named after the op ("matmul_12", with a
@@ -59,8 +60,8 @@ mlir::FailureOr<Halide::Func>
 lowerPrimitive(mlir::Operation *op, llvm::ArrayRef<Halide::Func> operands,
                const Halide::Expr &batch);
 
-/// The Halide element type of an mt tensor element type (f32, i32, i1), or
-/// failure for any other type.
+/// The Halide element type of an mt tensor element type (f32, i32, i1,
+/// i64), or failure for any other type.
 mlir::FailureOr<Halide::Type> getHalideType(mlir::Type elementType);
 
 } // namespace mt

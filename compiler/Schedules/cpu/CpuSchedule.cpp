@@ -168,7 +168,9 @@ void scheduleMap(Stage s, const Dims &d, int width, bool pureStage) {
 // add, transpose and gather are memory-bound at this size, and LLVM already
 // vectorizes the unscheduled innermost loop of add, so they only break
 // even. A tiled transpose is the obvious next step if transposes show up
-// in profiles.
+// in profiles. dropout_mask takes this schedule too: its per-element hash
+// (two 64-bit multiply rounds, DropoutHash.h) is compute-bound like gelu, so
+// it gains from the same vectors and cores (not yet measured).
 //===----------------------------------------------------------------------===//
 
 void scheduleElementwise(Func f, const Dims &d, int width) {

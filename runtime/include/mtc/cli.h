@@ -5,6 +5,8 @@
 //   info [--json]                  tasks, inputs, outputs, parameters, arena
 //   init --out W [--seed N]        seeded initial weights
 //   predict --data D [--weights W | --seed N] --out O [--batch-size N]
+//   train --data T [--val V] --epochs N --checkpoint C [...]  (trainer.h)
+//   eval --data D --weights W [--json] [--batch-size N]       (eval.h)
 // Exit status: 0 on success, 1 for bad input (a message on stderr starting
 // with the program name), 2 for a usage error.
 //

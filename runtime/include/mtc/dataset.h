@@ -20,20 +20,30 @@ namespace mtc {
 
 class Dataset {
 public:
+  /// Whether the labels of mtc_training.labels are read too (train, eval).
+  enum class Labels { Ignore, Require };
+
   /// Reads `path` and checks: every model input present with the model's
   /// dtype and non-batch shape; one example count N across inputs, labels
-  /// and mask; i32 ids within [0, id_bound). Throws Error.
-  static Dataset load(const std::string &path, const mtc_model &model);
+  /// and mask; i32 ids within [0, id_bound). With Labels::Require, every
+  /// label of the (trainable) model likewise, class labels within
+  /// [0, classes) where the mask marks them labelled, and no mask unless
+  /// the model takes one. Throws Error.
+  static Dataset load(const std::string &path, const mtc_model &model,
+                      Labels labels = Labels::Ignore);
 
   int64_t numExamples() const { return examples; }
   /// Row-contiguous data of model input `i` (the model's input order).
   const void *input(int i) const { return inputs[i]; }
+  /// Row-contiguous data of label `i` (mtc_training.labels order).
+  const void *label(int i) const { return labels[i]; }
   const SafetensorsFile &file() const { return contents; }
 
 private:
   SafetensorsFile contents;
   int64_t examples = 0;
   std::vector<const void *> inputs;
+  std::vector<const void *> labels;
 };
 
 /// Throws Error "<what>: value V at example E is out of range [0, bound)"

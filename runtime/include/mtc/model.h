@@ -34,6 +34,16 @@ int64_t paramElements(const mtc_param_info &param);
 int findInput(const mtc_model &model, const std::string &name);
 int findOutput(const mtc_model &model, const std::string &name);
 
+/// The training table, or Error "this model was compiled for inference
+/// only".
+const mtc_training &trainingOf(const mtc_model &model);
+
+/// The task whose label is `label` ("y.<task>"), or -1 (the mask).
+int labelTask(const mtc_model &model, const mtc_tensor_info &label);
+
+/// Whether a task's metric is accuracy (classification) or MSE/MAE.
+bool isClassification(const mtc_task_info &task);
+
 /// Checks the invariants the runtime relies on (inputs and outputs batched
 /// in dimension 0, non-negative sizes) so that a compiler bug is an Error,
 /// not an out-of-bounds write.

@@ -38,6 +38,7 @@ typedef struct {
   const char *kind;      /* "cross_entropy" | "binary_cross_entropy" | "mse" */
   int64_t classes;       /* last dimension of the task's output */
   int output;            /* index into outputs */
+  double weight;         /* the loss weight w_j the model file gives the task */
 } mtc_task_info;
 
 /* Runs the forward entry point for `batch` examples. inputs/params/outputs

@@ -38,6 +38,13 @@ private:
   std::vector<int64_t> counts;
 };
 
+class SafetensorsFile;
+
+/// Copies tensor `param.name` of `file` into `out`: present, F32, exactly
+/// the table's shape, or an Error naming the file and the tensor.
+void readParameter(const SafetensorsFile &file, const mtc_param_info &param,
+                   float *out);
+
 /// Loads every parameter from the safetensors file `path`. A missing
 /// weight, a dtype other than F32 or a shape other than the model's is an
 /// Error; tensors that are not parameters (e.g. optimizer state in a

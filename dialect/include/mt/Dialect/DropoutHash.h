@@ -55,8 +55,8 @@ inline uint64_t dropoutKey(int64_t seed, int64_t stream) {
 
 /// The 24 random bits of element `index` (flat, row-major) under `key`.
 inline uint32_t dropoutBits(uint64_t key, uint64_t index) {
-  return static_cast<uint32_t>(
-      splitmix64(key + index * kSplitMixGamma) >> (64 - kDropoutBits));
+  return static_cast<uint32_t>(splitmix64(key + index * kSplitMixGamma) >>
+                               (64 - kDropoutBits));
 }
 
 /// Elements whose bits are below this are dropped: ceil(rate * 2^24), so a
@@ -73,8 +73,7 @@ inline float dropoutScale(double rate) {
 /// The mask value of element `index` of dropout site `stream` under `seed`.
 inline float dropoutMaskValue(int64_t seed, int64_t stream, double rate,
                               uint64_t index) {
-  return dropoutBits(dropoutKey(seed, stream), index) >=
-                 dropoutThreshold(rate)
+  return dropoutBits(dropoutKey(seed, stream), index) >= dropoutThreshold(rate)
              ? dropoutScale(rate)
              : 0.0f;
 }

@@ -45,6 +45,8 @@ def MT_RankedF32Tensor : RankedTensorOf<[F32]>;
 def MT_RankedNumericTensor : RankedTensorOf<[F32, I32]>;
 def MT_RankedAnyTensor : RankedTensorOf<[F32, I32, I1]>;
 def MT_SeedTensor : 0DTensorOf<[I64]>;
+// What flows into and out of kernels: activations, ids, masks and seeds.
+def MT_KernelTensor : TensorOf<[F32, I32, I1, I64]>;
 
 //===----------------------------------------------------------------------===//
 // Attribute constraints and enums

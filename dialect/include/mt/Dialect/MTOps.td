@@ -706,8 +706,8 @@ def MT_KernelOp : Op<MT_Dialect, "kernel", [IsolatedFromAbove,
     }
     ```
   }];
-  let arguments = (ins Variadic<MT_AnyTensor>:$inputs, StrAttr:$kernel_name);
-  let results = (outs Variadic<MT_AnyTensor>:$results);
+  let arguments = (ins Variadic<MT_KernelTensor>:$inputs, StrAttr:$kernel_name);
+  let results = (outs Variadic<MT_KernelTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     $kernel_name `(` $inputs `)` attr-dict `:` functional-type($inputs, results) $body
@@ -718,7 +718,7 @@ def MT_KernelOp : Op<MT_Dialect, "kernel", [IsolatedFromAbove,
 def MT_YieldOp : Op<MT_Dialect, "yield", [NoSideEffect, ReturnLike, Terminator,
                                            HasParent<"KernelOp">]> {
   let summary = "returns a kernel's results";
-  let arguments = (ins Variadic<MT_AnyTensor>:$values);
+  let arguments = (ins Variadic<MT_KernelTensor>:$values);
   let builders = [OpBuilder<(ins), [{ /* empty yield */ }]>];
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }

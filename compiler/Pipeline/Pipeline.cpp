@@ -1,17 +1,29 @@
-//===- Passes.cpp - the pipelines mtc runs --------------------------------===//
+//===- Pipeline.cpp - the pass pipelines mtc runs -------------------------===//
+//
+// Every pipeline is built here, each addPass with the reason it runs where
+// it does.
+//
+//===----------------------------------------------------------------------===//
 
+#include "Pipeline/Pipeline.h"
+
+#include "EntryPoints/BuildTrainingSteps.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
-void mt::buildPrimitivePipeline(mlir::OpPassManager &pm) {
+void mt::buildPrimitivePipeline(mlir::OpPassManager &pm, bool withTraining) {
   // Every later pass needs static shapes (the batch stays dynamic).
   pm.addPass(createInferShapesPass());
   // Parameters become named symbols: decomposition reads them by name.
   pm.addPass(createMaterializeParamsPass());
   // Composite semantics are expanded once, into primitives.
   pm.addPass(createDecomposePass());
+  // Training steps are built from the full model function (with its loss),
+  // before it is pruned for inference.
+  if (withTraining)
+    pm.addPass(createAutodiffPass());
   // Inference needs the predictions only: the loss, dropout and label
   // arguments go; after decomposition, so decomposed dropout goes too.
   pm.addPass(createPruneToInferencePass());

@@ -1,0 +1,373 @@
+//===- BuildTrainingSteps.cpp - the mt-autodiff pass ----------------------===//
+//
+// From the decomposed model function `@forward` (primitives, mt.dropout and
+// the mt.multitask_loss), builds the training entry points, all in IR so
+// that later passes (fusion, memory planning) see the whole step:
+//
+//   @train_step_adam / @train_step_sgd (inputs, labels, hyper, seed)
+//       forward with dropout masks drawn from (seed, site), the multitask
+//       loss, reverse-mode gradients of every parameter, clipping by global
+//       norm, the optimizer update; returns every updated parameter and
+//       optimizer state (result attribute `mt.updates = "<name>"`) and the
+//       losses [1 + T] (total, then per task).
+//   @eval_step (inputs, labels)
+//       forward without dropout and the per-task evaluation sums [T, 5].
+//
+// Optimizer state is materialized as `mt.param` symbols with
+// `mt.role = "optimizer_state"` (zeros): `optimizer.m.<p>` and
+// `optimizer.v.<p>` (Adam's exp_avg and exp_avg_sq; SGD keeps its momentum
+// buffer in `m`). Hyperparameters come in one f32 vector (kHyperNames then
+// one weight per task: static weights, or DWA's, computed by the runtime).
+// `@forward` itself is left for mt-prune-to-inference.
+//
+// Not implemented yet: balance "gradnorm" and surgery "pcgrad" (they need
+// per-task gradients; buildGradients supports them, the update rules are
+// not written): such models are rejected with a diagnostic.
+//
+// Preconditions: mt-decompose has run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "EntryPoints/BuildTrainingSteps.h"
+
+#include "Autodiff/Gradients.h"
+#include "Training/LossBuilder.h"
+#include "Training/Optimizers.h"
+#include "Transforms/PrimitiveBuilder.h"
+
+#include "mlir/Dialect/StandardOps/IR/Ops.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+
+namespace mt {
+
+const char *const kHyperNames[] = {
+    "lr",           "step",      "beta1",    "beta2",     "eps",
+    "weight_decay", "decoupled", "momentum", "dampening", "nesterov",
+    "clip_norm"};
+const unsigned kNumHyperNames = sizeof(kHyperNames) / sizeof(kHyperNames[0]);
+
+namespace {
+
+enum class Optimizer { Adam, Sgd };
+
+struct AutodiffPass
+    : public PassWrapper<AutodiffPass, OperationPass<ModuleOp>> {
+  StringRef getArgument() const final { return "mt-autodiff"; }
+  StringRef getDescription() const final {
+    return "Build @train_step_adam, @train_step_sgd and @eval_step from "
+           "@forward (loss, gradients, optimizer update, in IR)";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<MTDialect>();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FuncOp forward = module.lookupSymbol<FuncOp>("forward");
+    if (!forward) {
+      module.emitError("mt-autodiff needs a @forward model function");
+      return signalPassFailure();
+    }
+    MultitaskLossOp loss = lossOf(forward);
+    if (!loss) {
+      forward.emitError("@forward has no mt.multitask_loss to train");
+      return signalPassFailure();
+    }
+    if (loss.getBalance() == "gradnorm" || loss.getSurgery() == "pcgrad") {
+      loss.emitOpError() << "balance '" << loss.getBalance()
+                         << "' with surgery '" << loss.getSurgery()
+                         << "' is not implemented yet for training "
+                            "(static, uncertainty and dwa are)";
+      return signalPassFailure();
+    }
+    if (failed(materializeState(module)) ||
+        failed(buildTrainStep(module, forward, Optimizer::Adam,
+                              "train_step_adam")) ||
+        failed(buildTrainStep(module, forward, Optimizer::Sgd,
+                              "train_step_sgd")) ||
+        failed(buildEvalStep(module, forward)))
+      return signalPassFailure();
+  }
+
+  /// Adds the optimizer state symbols (zeros) after the parameters.
+  LogicalResult materializeState(ModuleOp module) {
+    SmallVector<ParamOp, 64> params;
+    for (ParamOp param : module.getOps<ParamOp>())
+      if (!param->hasAttr("mt.role"))
+        params.push_back(param);
+    if (params.empty())
+      return module.emitError("the model has no parameters to train");
+    OpBuilder builder(module.getBodyRegion());
+    builder.setInsertionPointAfter(params.back());
+    SymbolTable symbols(module);
+    for (StringRef kind : {"m", "v"})
+      for (ParamOp param : params) {
+        std::string name = ("optimizer." + kind + "." + param.getSymName()).str();
+        if (symbols.lookup(name))
+          continue;
+        auto state = builder.create<ParamOp>(
+            param.getLoc(), builder.getStringAttr(name), TypeAttr::get(param.type()),
+            builder.getStringAttr("zeros"), FloatAttr());
+        state->setAttr("mt.role", builder.getStringAttr("optimizer_state"));
+      }
+    return success();
+  }
+
+  /// Clones @forward as `name` with extra trailing arguments.
+  FuncOp cloneForward(ModuleOp module, FuncOp forward, StringRef name,
+                      ArrayRef<std::pair<Type, StringRef>> extra) {
+    OpBuilder builder(module.getBodyRegion());
+    builder.setInsertionPointAfter(forward);
+    FuncOp func = cast<FuncOp>(builder.clone(*forward));
+    func.setName(name);
+    for (auto [type, argName] : extra) {
+      unsigned index = func.getNumArguments();
+      func.insertArgument(index, type,
+                          builder.getDictionaryAttr(builder.getNamedAttr(
+                              "mt.input", builder.getStringAttr(argName))),
+                          func.getLoc());
+    }
+    return func;
+  }
+
+  static MultitaskLossOp lossOf(FuncOp func) {
+    MultitaskLossOp loss;
+    func.walk([&](MultitaskLossOp op) { loss = op; });
+    return loss;
+  }
+
+  /// `hyper[index]` as a rank-0 value.
+  static Value hyperScalar(PrimitiveBuilder &b, Value hyper, int64_t index) {
+    return b.reshape(b.slice(hyper, 0, index, 1), {});
+  }
+
+  /// The labels (`y.<task>`, then `mask`) as argument names of @forward.
+  static FailureOr<SmallVector<Attribute, 4>> labelNames(FuncOp func,
+                                                         MultitaskLossOp loss) {
+    SmallVector<Attribute, 4> names;
+    SmallVector<Value, 4> labels(loss.getLabels().begin(),
+                                 loss.getLabels().end());
+    if (loss.getMask() && loss.getMask().isa<BlockArgument>())
+      labels.push_back(loss.getMask());
+    for (Value label : labels) {
+      auto arg = label.dyn_cast<BlockArgument>();
+      if (!arg) {
+        loss.emitOpError("labels must be arguments of the model function");
+        return failure();
+      }
+      names.push_back(func.getArgAttr(arg.getArgNumber(), "mt.input"));
+    }
+    return names;
+  }
+
+  /// Draws each dropout's mask from (seed, site), or drops it (eval).
+  static void lowerDropout(FuncOp func, Value seed) {
+    int64_t stream = 0;
+    func.walk([&](DropoutOp op) {
+      Value input = op.getInput();
+      if (seed) {
+        OpBuilder builder(op);
+        PrimitiveBuilder b(builder, op.getLoc());
+        auto mask = builder.create<DropoutMaskOp>(
+            op.getLoc(), input.getType(), input, seed, op.getRateAttr(),
+            builder.getI64IntegerAttr(stream++));
+        input = b.mul(input, mask);
+      }
+      op.getResult().replaceAllUsesWith(input);
+      op.erase();
+    });
+  }
+
+  /// The task weights and (for uncertainty) the learned log-variances.
+  static Value logVarsOf(PrimitiveBuilder &b, MultitaskLossOp loss) {
+    if (loss.getBalance() != "uncertainty")
+      return Value();
+    return b.param(loss.getPath()->str() + ".log_vars");
+  }
+
+  LogicalResult buildTrainStep(ModuleOp module, FuncOp forward,
+                               Optimizer optimizer, StringRef name) {
+    MLIRContext *ctx = module.getContext();
+    MultitaskLossOp forwardLoss = lossOf(forward);
+    int64_t numTasks = forwardLoss.getTasks().size();
+    int64_t numHyper = kNumHyperNames + numTasks;
+    auto f32 = FloatType::getF32(ctx);
+    FuncOp func = cloneForward(
+        module, forward, name,
+        {{RankedTensorType::get({numHyper}, f32), "hyper"},
+         {RankedTensorType::get({}, IntegerType::get(ctx, 64)), "seed"}});
+    Value hyper = func.getArgument(func.getNumArguments() - 2);
+    Value seed = func.getArgument(func.getNumArguments() - 1);
+    lowerDropout(func, seed);
+    MultitaskLossOp loss = lossOf(func);
+
+    Block &body = func.getBody().front();
+    auto ret = cast<ReturnOp>(body.getTerminator());
+    OpBuilder builder(ret);
+    PrimitiveBuilder b(builder, loss.getLoc());
+    auto h = [&](StringRef hyperName) {
+      unsigned index =
+          std::find(kHyperNames, kHyperNames + kNumHyperNames, hyperName) -
+          kHyperNames;
+      return hyperScalar(b, hyper, index);
+    };
+    Value weights = b.slice(hyper, 0, kNumHyperNames, numTasks);
+    FailureOr<MultitaskLossValues> values =
+        buildMultitaskLoss(b, loss, weights, logVarsOf(b, loss));
+    if (failed(values))
+      return failure();
+
+    // The loss reads each parameter through the forward pass's own
+    // mt.param_ref ops (possibly several per parameter): the gradient of a
+    // parameter is the sum over its readers. A parameter the loss does not
+    // read gets a reader here (and a zero gradient).
+    SmallVector<ParamOp, 64> params;
+    for (ParamOp param : module.getOps<ParamOp>())
+      if (!param->hasAttr("mt.role"))
+        params.push_back(param);
+    llvm::StringMap<SmallVector<Value, 2>> readers;
+    func.walk([&](ParamRefOp ref) {
+      readers[ref.getParameter()].push_back(ref.getResult());
+    });
+    SmallVector<Value, 64> refs, wrt;
+    {
+      OpBuilder top(&body, body.begin());
+      PrimitiveBuilder tb(top, func.getLoc());
+      for (ParamOp param : params) {
+        auto &list = readers[param.getSymName()];
+        if (list.empty())
+          list.push_back(tb.param(param.getSymName()));
+        refs.push_back(list.front());
+        wrt.append(list.begin(), list.end());
+      }
+    }
+    FailureOr<SmallVector<Value, 4>> partial =
+        buildGradients(builder, values->total, wrt);
+    if (failed(partial))
+      return failure();
+    SmallVector<Value, 64> grads;
+    unsigned next = 0;
+    for (ParamOp param : params) {
+      Value sum = (*partial)[next++];
+      for (size_t k = 1; k < readers[param.getSymName()].size(); ++k)
+        sum = b.add(sum, (*partial)[next++]);
+      grads.push_back(sum);
+    }
+    auto [clipped, norm] = clipByGlobalNorm(b, grads, h("clip_norm"));
+    (void)norm;
+
+    SmallVector<Value, 128> results;
+    SmallVector<StringRef, 128> updates;
+    SmallVector<Value, 64> newParams, newM, newV;
+    for (auto it : llvm::enumerate(params)) {
+      StringRef p = it.value().getSymName();
+      Value m = b.param(("optimizer.m." + p).str());
+      Value grad = clipped[it.index()];
+      if (optimizer == Optimizer::Adam) {
+        Value v = b.param(("optimizer.v." + p).str());
+        AdamState next = buildAdamUpdate(
+            b, {refs[it.index()], m, v}, grad,
+            {h("lr"), h("step"), h("beta1"), h("beta2"), h("eps"),
+             h("weight_decay"), h("decoupled")});
+        newParams.push_back(next.param);
+        newM.push_back(next.expAvg);
+        newV.push_back(next.expAvgSq);
+      } else {
+        SgdState next = buildSgdUpdate(
+            b, {refs[it.index()], m}, grad,
+            {h("lr"), h("momentum"), h("dampening"), h("nesterov"),
+             h("weight_decay"), h("step")});
+        newParams.push_back(next.param);
+        newM.push_back(next.momentumBuffer);
+      }
+    }
+    std::vector<std::string> updateNames;
+    for (auto it : llvm::enumerate(params)) {
+      results.push_back(newParams[it.index()]);
+      updateNames.push_back(it.value().getSymName().str());
+    }
+    for (auto it : llvm::enumerate(params)) {
+      results.push_back(newM[it.index()]);
+      updateNames.push_back(("optimizer.m." + it.value().getSymName()).str());
+    }
+    for (auto it : llvm::enumerate(newV)) {
+      results.push_back(it.value());
+      updateNames.push_back(
+          ("optimizer.v." + params[it.index()].getSymName()).str());
+    }
+    Value losses = b.create<ConcatOp>(
+        ValueRange{b.reshape(values->total, {1}), values->perTask},
+        builder.getI64IntegerAttr(0));
+    results.push_back(losses);
+
+    builder.create<ReturnOp>(ret.getLoc(), results);
+    ret.erase();
+    loss.erase();
+    SmallVector<Type, 128> types;
+    for (Value value : results)
+      types.push_back(value.getType());
+    func.setType(FunctionType::get(ctx, func.getType().getInputs(), types));
+    for (unsigned i = 0; i < updateNames.size(); ++i)
+      func.setResultAttr(i, "mt.updates",
+                         builder.getStringAttr(updateNames[i]));
+    func.setResultAttr(results.size() - 1, "mt.output",
+                       builder.getStringAttr("losses"));
+
+    SmallVector<Attribute, 16> hyperNames;
+    for (unsigned i = 0; i < kNumHyperNames; ++i)
+      hyperNames.push_back(builder.getStringAttr(kHyperNames[i]));
+    for (Attribute task : forwardLoss.getTasks())
+      hyperNames.push_back(builder.getStringAttr(
+          "task_weight." + task.cast<StringAttr>().getValue()));
+    func->setAttr("mt.hyper", builder.getArrayAttr(hyperNames));
+    func->setAttr("mt.balance", forwardLoss.getBalanceAttr()
+                                    ? (Attribute)forwardLoss.getBalanceAttr()
+                                    : builder.getStringAttr("static"));
+    func->setAttr("mt.surgery", builder.getStringAttr(forwardLoss.getSurgery()));
+    func->setAttr("mt.task_weights", forwardLoss.getWeights());
+    return success();
+  }
+
+  LogicalResult buildEvalStep(ModuleOp module, FuncOp forward) {
+    MultitaskLossOp forwardLoss = lossOf(forward);
+    FailureOr<SmallVector<Attribute, 4>> labels =
+        labelNames(forward, forwardLoss);
+    if (failed(labels))
+      return failure();
+    FuncOp func = cloneForward(module, forward, "eval_step", {});
+    lowerDropout(func, Value());
+    MultitaskLossOp loss = lossOf(func);
+    auto ret = cast<ReturnOp>(func.getBody().front().getTerminator());
+    OpBuilder builder(ret);
+    PrimitiveBuilder b(builder, loss.getLoc());
+    SmallVector<float, 4> staticWeights;
+    for (Attribute w : forwardLoss.getWeights())
+      staticWeights.push_back(w.cast<FloatAttr>().getValueAsDouble());
+    Value weights = b.constant({(int64_t)staticWeights.size()}, staticWeights);
+    FailureOr<MultitaskLossValues> values =
+        buildMultitaskLoss(b, loss, weights, logVarsOf(b, loss));
+    if (failed(values))
+      return failure();
+    builder.create<ReturnOp>(ret.getLoc(), values->evalSums);
+    ret.erase();
+    loss.erase();
+    func.setType(FunctionType::get(module.getContext(),
+                                   func.getType().getInputs(),
+                                   {values->evalSums.getType()}));
+    func.setResultAttr(0, "mt.output", builder.getStringAttr("eval_sums"));
+    func->setAttr("mt.labels", builder.getArrayAttr(*labels));
+    return success();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<OperationPass<ModuleOp>> createAutodiffPass() {
+  return std::make_unique<AutodiffPass>();
+}
+
+void registerAutodiffPass() { PassRegistration<AutodiffPass>(); }
+
+} // namespace mt
