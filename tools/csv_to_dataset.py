@@ -14,10 +14,10 @@ an integer in range) stops with the file name, line number and reason.
 
 import argparse
 import gzip
-import json
 import random
-import struct
 import sys
+
+import safetensors_io
 
 
 def fail(message):
@@ -56,23 +56,12 @@ def read_rows(path):
 
 def write_dataset(path, rows):
     n = len(rows)
-    tensors = [
-        ("x", "F32", [n, 8, 8], "f", [v / 16.0 for row in rows for v in row[:64]]),
-        ("y.digit", "I32", [n], "i", [row[64] for row in rows]),
-        ("y.parity", "I32", [n], "i", [row[64] % 2 for row in rows]),
-        ("y.value", "F32", [n, 1], "f", [row[64] / 9.0 for row in rows]),
-    ]
-    header, blobs, offset = {}, [], 0
-    for name, dtype, shape, fmt, values in tensors:
-        blob = struct.pack("<%d%s" % (len(values), fmt), *values)
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    header["__metadata__"] = {"source": "UCI optical digits (CC BY 4.0)"}
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+    safetensors_io.write(path, {
+        "x": ("F32", [n, 8, 8], [v / 16.0 for row in rows for v in row[:64]]),
+        "y.digit": ("I32", [n], [row[64] for row in rows]),
+        "y.parity": ("I32", [n], [row[64] % 2 for row in rows]),
+        "y.value": ("F32", [n, 1], [row[64] / 9.0 for row in rows]),
+    }, {"source": "UCI optical digits (CC BY 4.0)"})
 
 
 def main():

@@ -110,6 +110,7 @@ Json infoJson(const mtc_model &m) {
     j["tasks"].push_back({{"name", m.tasks[i].name},
                           {"kind", m.tasks[i].kind},
                           {"classes", m.tasks[i].classes},
+                          {"weight", m.tasks[i].weight},
                           {"output", m.outputs[m.tasks[i].output].name}});
   j["inputs"] = Json::array();
   for (int i = 0; i < m.num_inputs; ++i)

@@ -4,7 +4,9 @@ a predictions file, within a relative tolerance."""
 
 import sys
 
-import safetensors_io
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import safetensors_io  # noqa: E402
 
 
 def main():

@@ -5,7 +5,9 @@ per way of being wrong, for the compiled model's error tests."""
 import os
 import sys
 
-import safetensors_io
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import safetensors_io  # noqa: E402
 
 
 def main():

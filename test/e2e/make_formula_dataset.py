@@ -7,7 +7,9 @@ import math
 import struct
 import sys
 
-import safetensors_io
+import os
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import safetensors_io  # noqa: E402
 
 
 def f32(value):

@@ -42,6 +42,12 @@ interp::Tensor toInterpreter(const mtc::TensorView &view,
       tensor.data[i] = v;
       break;
     }
+    case mtc::DType::I64: {
+      int64_t v;
+      std::memcpy(&v, static_cast<const char *>(view.data) + 8 * i, 8);
+      tensor.data[i] = static_cast<double>(v);
+      break;
+    }
     default:
       tensor.data[i] = static_cast<const uint8_t *>(view.data)[i] != 0;
     }
@@ -54,6 +60,8 @@ mtc::DType storedDType(Type element) {
     return mtc::DType::F32;
   if (element.isInteger(32))
     return mtc::DType::I32;
+  if (element.isInteger(64))
+    return mtc::DType::I64;
   return mtc::DType::U8;
 }
 
@@ -62,19 +70,22 @@ interp::ElementKind kindOf(Type element) {
     return interp::ElementKind::F32;
   if (element.isInteger(32))
     return interp::ElementKind::I32;
+  if (element.isInteger(64))
+    return interp::ElementKind::I64;
   return interp::ElementKind::I1;
 }
 
 } // namespace
 
-int runInterpreterBackend(ModuleOp module, const std::string &dataPath,
+int runInterpreterBackend(ModuleOp module, const std::string &entry,
+                          const std::string &dataPath,
                           const std::string &weightsPath,
                           const std::string &outputPath) {
   if (dataPath.empty() || weightsPath.empty() || outputPath.empty())
     return fail("--backend=interpreter needs --data, --weights and --out");
-  auto func = module.lookupSymbol<FuncOp>("forward");
+  auto func = module.lookupSymbol<FuncOp>(entry);
   if (!func)
-    return fail("the model has no @forward entry point");
+    return fail("the model has no @" + entry + " entry point");
   try {
     mtc::SafetensorsFile data = mtc::SafetensorsFile::read(dataPath);
     mtc::SafetensorsFile weights = mtc::SafetensorsFile::read(weightsPath);
@@ -98,6 +109,15 @@ int runInterpreterBackend(ModuleOp module, const std::string &dataPath,
     for (ParamOp param : module.getOps<ParamOp>()) {
       std::string name = param.getSymName().str();
       const mtc::TensorView *view = weights.find(name);
+      if (!view && param->hasAttr("mt.role")) {
+        // Training state not in the file yet: a fresh run starts at zero.
+        auto type = param.type().cast<RankedTensorType>();
+        params[name] = interp::Tensor::zeros(
+            std::vector<int64_t>(type.getShape().begin(),
+                                 type.getShape().end()),
+            interp::ElementKind::F32);
+        continue;
+      }
       if (!view || view->dtype != mtc::DType::F32)
         return fail(weightsPath + ": no f32 tensor '" + name + "'");
       params[name] = toInterpreter(*view, interp::ElementKind::F32);
@@ -117,8 +137,11 @@ int runInterpreterBackend(ModuleOp module, const std::string &dataPath,
       view.dtype = mtc::DType::F32;
       view.shape = result.shape;
       view.data = storage.back().data();
-      outputs.push_back(
-          {func.getResultAttrOfType<StringAttr>(i, "mt.output").str(), view});
+      auto name = func.getResultAttrOfType<StringAttr>(i, "mt.output");
+      if (!name)
+        name = func.getResultAttrOfType<StringAttr>(i, "mt.updates");
+      outputs.push_back({name ? name.str() : "result" + std::to_string(i),
+                         view});
     }
     mtc::writeSafetensors(outputPath, outputs, {{"backend", "interpreter"}});
   } catch (const std::exception &error) {

@@ -86,6 +86,10 @@ cl::opt<std::string> backend(
     "backend", cl::desc("halide (compile) or interpreter (run the planned IR "
                         "on --data through the reference interpreter)"),
     cl::init("halide"));
+cl::opt<std::string> entryPoint(
+    "entry", cl::desc("interpreter: the entry point to run (forward, "
+                      "train_step_adam, train_step_sgd, eval_step)"),
+    cl::init("forward"));
 cl::opt<std::string> dataFile("data", cl::desc("interpreter: dataset"));
 cl::opt<std::string> weightsFile("weights", cl::desc("interpreter: weights"));
 cl::opt<std::string> predictionsFile("out",
@@ -201,9 +205,11 @@ int main(int argc, char **argv) {
       return fail("cannot create " + dumpDir + ": " + ec.message());
 
   PassManager pm(&context);
-  mt::buildPrimitivePipeline(pm, !inferenceOnly && backend != "interpreter");
+  bool interpret = backend == "interpreter";
+  mt::buildPrimitivePipeline(pm, interpret ? entryPoint != "forward"
+                                           : !inferenceOnly);
   // The interpreter runs primitives; code generation needs planned kernels.
-  if (backend != "interpreter")
+  if (!interpret)
     mt::buildKernelPipeline(pm);
   if (!dumpAfter.empty()) {
     bool known = dumpAfter == "all";
@@ -219,8 +225,8 @@ int main(int argc, char **argv) {
 
   std::string stem = llvm::sys::path::stem(inputFile).str();
   if (backend == "interpreter")
-    return mt::runInterpreterBackend(*module, dataFile, weightsFile,
-                                     predictionsFile);
+    return mt::runInterpreterBackend(*module, entryPoint, dataFile,
+                                     weightsFile, predictionsFile);
   if (backend != "halide")
     return fail("unknown backend '" + backend +
                 "'; expected halide or interpreter");

@@ -1,10 +1,11 @@
-"""Minimal safetensors reading and writing in plain Python (no numpy): the
-test suite's independent view of the files the runtime reads and writes."""
+"""Minimal safetensors reading and writing in plain Python (no numpy), for
+the data tools and the tests: an independent view of the files the runtime
+reads and writes."""
 
 import json
 import struct
 
-FORMATS = {"F32": "f", "I32": "i", "U8": "B"}
+FORMATS = {"F32": "f", "I32": "i", "U8": "B", "I64": "q"}
 
 
 def write(path, tensors, metadata=None):

@@ -1,0 +1,21 @@
+// RUN: mt-opt %s -split-input-file --mt-infer-shapes --mt-materialize-params --mt-decompose --mt-autodiff -verify-diagnostics
+
+// Tests that balancing strategies whose update rules are not written yet
+// are refused, not silently trained as static.
+func @forward(%x: tensor<?x4xf32> {mt.input = "x"}, %y: tensor<?xi32> {mt.input = "y.a"})
+    -> (tensor<*xf32>, tensor<*xf32>) {
+  %h = mt.dense %x {out_features = 3, path = "p"} : (tensor<?x4xf32>) -> tensor<*xf32>
+  // expected-error @+1 {{balance 'gradnorm' with surgery 'none' is not implemented yet for training (static, uncertainty and dwa are)}}
+  %l, %pt = mt.multitask_loss (%h) labels (%y) {tasks = ["a"], kinds = ["cross_entropy"], weights = [1.0], balance = "gradnorm", path = "loss"}
+      : (tensor<*xf32>, tensor<?xi32>) -> (tensor<*xf32>, tensor<*xf32>)
+  return %l, %pt : tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// Tests that a model without a loss cannot be trained.
+// expected-error @+1 {{@forward has no mt.multitask_loss to train}}
+func @forward(%x: tensor<?x4xf32> {mt.input = "x"}) -> tensor<*xf32> {
+  %h = mt.dense %x {out_features = 3, path = "p"} : (tensor<?x4xf32>) -> tensor<*xf32>
+  return %h : tensor<*xf32>
+}
