@@ -20,9 +20,26 @@
 // one weight per task: static weights, or DWA's, computed by the runtime).
 // `@forward` itself is left for mt-prune-to-inference.
 //
-// Not implemented yet: balance "gradnorm" and surgery "pcgrad" (they need
-// per-task gradients; buildGradients supports them, the update rules are
-// not written): such models are rejected with a diagnostic.
+// Balance "gradnorm" and surgery "pcgrad" need per-task gradients: the
+// step differentiates each task's loss L_j on its own (buildGradients on one
+// forward pass, T times), then applies the rules of Balancing.h:
+//  - Shared parameters: those read (through a dependency walk of the
+//    forward ops) by the predictions of at least two tasks. Parameters read
+//    by one task's predictions only, and the balancing parameters (read by
+//    the loss alone), get their ordinary gradient of the total loss.
+//  - PCGrad: task j's gradient of the shared parameters is
+//    g_j = (d total / d L_j) grad L_j, i.e. grad (w_j L_j) for static and
+//    DWA weights (and the matching factor for uncertainty); they are
+//    projected in the task order buildTaskOrder draws from `seed`, summed,
+//    and clipped with the other gradients.
+//  - GradNorm: the total is sum_j w_j L_j with w = `<path>.task_weights`,
+//    which the optimizer does not update: the step returns GradNorm's own
+//    update of it (plain SGD with `lr`, renormalised to sum to T). The last
+//    shared layer W is the shared parameter whose first reader comes last
+//    in the forward ops, matrices preferred (the last shared weight before
+//    the task-specific layers). L_j(0) is training state
+//    `<path>.initial_losses` (`mt.role = "balance_state"`, zeros until
+//    step 1 writes it). A model without a shared parameter is rejected.
 //
 // Preconditions: mt-decompose has run.
 //
@@ -31,12 +48,17 @@
 #include "EntryPoints/BuildTrainingSteps.h"
 
 #include "Autodiff/Gradients.h"
+#include "EntryPoints/Balancing.h"
 #include "Training/LossBuilder.h"
 #include "Training/Optimizers.h"
 #include "Transforms/PrimitiveBuilder.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <climits>
 
 using namespace mlir;
 
@@ -75,14 +97,13 @@ struct AutodiffPass
       forward.emitError("@forward has no mt.multitask_loss to train");
       return signalPassFailure();
     }
-    if (loss.getBalance() == "gradnorm" || loss.getSurgery() == "pcgrad") {
-      loss.emitOpError() << "balance '" << loss.getBalance()
-                         << "' with surgery '" << loss.getSurgery()
-                         << "' is not implemented yet for training "
-                            "(static, uncertainty and dwa are)";
+    if (loss.getBalance() == "gradnorm" && sharedParams(loss).empty()) {
+      loss.emitOpError("balance 'gradnorm' needs a parameter shared by the "
+                       "predictions of at least two tasks (its last shared "
+                       "layer); this model has none");
       return signalPassFailure();
     }
-    if (failed(materializeState(module)) ||
+    if (failed(materializeState(module, loss)) ||
         failed(buildTrainStep(module, forward, Optimizer::Adam,
                               "train_step_adam")) ||
         failed(buildTrainStep(module, forward, Optimizer::Sgd,
@@ -91,12 +112,86 @@ struct AutodiffPass
       return signalPassFailure();
   }
 
-  /// Adds the optimizer state symbols (zeros) after the parameters.
-  LogicalResult materializeState(ModuleOp module) {
+  /// GradNorm's learned task weights, which it updates itself.
+  static std::string gradNormWeightsName(MultitaskLossOp loss) {
+    return loss.getPath()->str() + ".task_weights";
+  }
+  /// GradNorm's L_j(0), training state.
+  static std::string initialLossesName(MultitaskLossOp loss) {
+    return loss.getPath()->str() + ".initial_losses";
+  }
+
+  /// The parameters the optimizer updates: all but the training state and
+  /// GradNorm's task weights.
+  static SmallVector<ParamOp, 64> optimizedParams(ModuleOp module,
+                                                  MultitaskLossOp loss) {
+    std::string excluded =
+        loss.getBalance() == "gradnorm" ? gradNormWeightsName(loss) : "";
     SmallVector<ParamOp, 64> params;
     for (ParamOp param : module.getOps<ParamOp>())
-      if (!param->hasAttr("mt.role"))
+      if (!param->hasAttr("mt.role") && param.getSymName() != excluded)
         params.push_back(param);
+    return params;
+  }
+
+  /// Parameters that the predictions of at least two tasks depend on
+  /// (through any chain of forward ops).
+  static llvm::StringSet<> sharedParams(MultitaskLossOp loss) {
+    llvm::StringMap<unsigned> tasksReading;
+    for (Value prediction : loss.getPredictions()) {
+      SetVector<Operation *> slice;
+      if (Operation *def = prediction.getDefiningOp()) {
+        getBackwardSlice(def, &slice);
+        slice.insert(def);
+      }
+      llvm::StringSet<> names;
+      for (Operation *op : slice)
+        if (auto ref = dyn_cast<ParamRefOp>(op))
+          names.insert(ref.getParameter());
+      for (const auto &name : names)
+        ++tasksReading[name.getKey()];
+    }
+    llvm::StringSet<> shared;
+    for (const auto &entry : tasksReading)
+      if (entry.getValue() >= 2)
+        shared.insert(entry.getKey());
+    return shared;
+  }
+
+  /// GradNorm's W: the shared parameter whose first reader comes last in
+  /// `body`, preferring matrices (a layer's weight rather than its bias or
+  /// a norm's gain). Call before any gradient reads the parameters.
+  static StringRef
+  lastSharedLayer(Block &body, ArrayRef<ParamOp> params,
+                  const llvm::StringSet<> &shared,
+                  llvm::StringMap<SmallVector<Value, 2>> &readers) {
+    DenseMap<Operation *, unsigned> position;
+    unsigned index = 0;
+    for (Operation &op : body)
+      position[&op] = index++;
+    StringRef best;
+    std::pair<bool, unsigned> bestKey{false, 0};
+    for (ParamOp param : params) {
+      if (!shared.count(param.getSymName()))
+        continue;
+      unsigned first = UINT_MAX;
+      for (Value reader : readers[param.getSymName()])
+        for (Operation *user : reader.getUsers())
+          first = std::min(first, position.lookup(user));
+      bool matrix = param.type().cast<RankedTensorType>().getRank() >= 2;
+      std::pair<bool, unsigned> key{matrix, first};
+      if (first != UINT_MAX && (best.empty() || key > bestKey)) {
+        best = param.getSymName();
+        bestKey = key;
+      }
+    }
+    return best;
+  }
+
+  /// Adds the optimizer state symbols (zeros) after the parameters, and
+  /// GradNorm's L_j(0) (zeros).
+  LogicalResult materializeState(ModuleOp module, MultitaskLossOp loss) {
+    SmallVector<ParamOp, 64> params = optimizedParams(module, loss);
     if (params.empty())
       return module.emitError("the model has no parameters to train");
     OpBuilder builder(module.getBodyRegion());
@@ -112,6 +207,15 @@ struct AutodiffPass
             builder.getStringAttr("zeros"), FloatAttr());
         state->setAttr("mt.role", builder.getStringAttr("optimizer_state"));
       }
+    if (loss.getBalance() == "gradnorm" &&
+        !symbols.lookup(initialLossesName(loss))) {
+      auto type = RankedTensorType::get({(int64_t)loss.getTasks().size()},
+                                        builder.getF32Type());
+      auto state = builder.create<ParamOp>(
+          loss.getLoc(), builder.getStringAttr(initialLossesName(loss)),
+          TypeAttr::get(type), builder.getStringAttr("zeros"), FloatAttr());
+      state->setAttr("mt.role", builder.getStringAttr("balance_state"));
+    }
     return success();
   }
 
@@ -213,7 +317,10 @@ struct AutodiffPass
           kHyperNames;
       return hyperScalar(b, hyper, index);
     };
-    Value weights = b.slice(hyper, 0, kNumHyperNames, numTasks);
+    bool pcgrad = loss.getSurgery() == "pcgrad";
+    bool gradnorm = loss.getBalance() == "gradnorm";
+    Value weights = gradnorm ? b.param(gradNormWeightsName(loss))
+                             : b.slice(hyper, 0, kNumHyperNames, numTasks);
     FailureOr<MultitaskLossValues> values =
         buildMultitaskLoss(b, loss, weights, logVarsOf(b, loss));
     if (failed(values))
@@ -223,15 +330,12 @@ struct AutodiffPass
     // mt.param_ref ops (possibly several per parameter): the gradient of a
     // parameter is the sum over its readers. A parameter the loss does not
     // read gets a reader here (and a zero gradient).
-    SmallVector<ParamOp, 64> params;
-    for (ParamOp param : module.getOps<ParamOp>())
-      if (!param->hasAttr("mt.role"))
-        params.push_back(param);
+    SmallVector<ParamOp, 64> params = optimizedParams(module, loss);
     llvm::StringMap<SmallVector<Value, 2>> readers;
     func.walk([&](ParamRefOp ref) {
       readers[ref.getParameter()].push_back(ref.getResult());
     });
-    SmallVector<Value, 64> refs, wrt;
+    SmallVector<Value, 64> refs;
     {
       OpBuilder top(&body, body.begin());
       PrimitiveBuilder tb(top, func.getLoc());
@@ -240,20 +344,99 @@ struct AutodiffPass
         if (list.empty())
           list.push_back(tb.param(param.getSymName()));
         refs.push_back(list.front());
-        wrt.append(list.begin(), list.end());
       }
     }
+    llvm::StringSet<> shared;
+    if (pcgrad || gradnorm)
+      shared = sharedParams(loss);
+    StringRef layer;
+    if (gradnorm)
+      layer = lastSharedLayer(body, params, shared, readers);
+
+    // Which parameter takes its gradient from the total loss (`own`) and
+    // which from the per-task losses (`perTask`: PCGrad's shared ones, or
+    // GradNorm's W alone).
+    SmallVector<unsigned, 64> own, perTask;
+    for (auto it : llvm::enumerate(params)) {
+      StringRef p = it.value().getSymName();
+      if (!pcgrad || !shared.count(p))
+        own.push_back(it.index());
+      if ((pcgrad && shared.count(p)) || (!pcgrad && p == layer))
+        perTask.push_back(it.index());
+    }
+    auto readersOf = [&](ArrayRef<unsigned> indices) {
+      SmallVector<Value, 64> wrt;
+      for (unsigned i : indices) {
+        auto &list = readers[params[i].getSymName()];
+        wrt.append(list.begin(), list.end());
+      }
+      return wrt;
+    };
+    auto sumReaders = [&](ArrayRef<unsigned> indices, ArrayRef<Value> partial) {
+      SmallVector<Value, 16> sums;
+      unsigned next = 0;
+      for (unsigned i : indices) {
+        Value sum = partial[next++];
+        for (size_t k = 1; k < readers[params[i].getSymName()].size(); ++k)
+          sum = b.add(sum, partial[next++]);
+        sums.push_back(sum);
+      }
+      return sums;
+    };
+
+    // With PCGrad, d total / d L_j is each task's weight as the total sees
+    // it (w_j, or 1 / (2 exp(s_j)) for uncertainty): the same gradient call
+    // returns it.
+    SmallVector<Value, 64> wrt = readersOf(own);
+    if (pcgrad)
+      wrt.push_back(values->perTask);
     FailureOr<SmallVector<Value, 4>> partial =
         buildGradients(builder, values->total, wrt);
     if (failed(partial))
       return failure();
-    SmallVector<Value, 64> grads;
-    unsigned next = 0;
-    for (ParamOp param : params) {
-      Value sum = (*partial)[next++];
-      for (size_t k = 1; k < readers[param.getSymName()].size(); ++k)
-        sum = b.add(sum, (*partial)[next++]);
-      grads.push_back(sum);
+    SmallVector<Value, 64> grads(params.size());
+    for (auto it : llvm::enumerate(sumReaders(own, *partial)))
+      grads[own[it.index()]] = it.value();
+
+    // Per-task gradients grad L_j of the `perTask` parameters.
+    SmallVector<SmallVector<Value, 16>, 4> taskGrads;
+    if (!perTask.empty())
+      for (int64_t j = 0; j < numTasks; ++j) {
+        Value taskLoss = b.reshape(b.slice(values->perTask, 0, j, 1), {});
+        FailureOr<SmallVector<Value, 4>> taskPartial =
+            buildGradients(builder, taskLoss, readersOf(perTask));
+        if (failed(taskPartial))
+          return failure();
+        taskGrads.push_back(sumReaders(perTask, *taskPartial));
+      }
+    if (pcgrad && !perTask.empty()) {
+      Value factors = partial->back();
+      SmallVector<SmallVector<Value, 16>, 4> weighted;
+      for (auto it : llvm::enumerate(taskGrads)) {
+        Value factor = b.reshape(b.slice(factors, 0, it.index(), 1), {});
+        weighted.emplace_back();
+        for (Value grad : it.value())
+          weighted.back().push_back(b.mul(factor, grad));
+      }
+      SmallVector<Value, 16> combined =
+          buildPCGrad(b, weighted, buildTaskOrder(b, seed, numTasks));
+      for (auto it : llvm::enumerate(combined))
+        grads[perTask[it.index()]] = it.value();
+    }
+    Value layerGradNorms;
+    if (gradnorm) {
+      unsigned position = std::find_if(perTask.begin(), perTask.end(),
+                                       [&](unsigned i) {
+                                         return params[i].getSymName() == layer;
+                                       }) -
+                          perTask.begin();
+      SmallVector<Value, 4> norms;
+      for (auto &taskGrad : taskGrads) {
+        Value grad = taskGrad[position];
+        norms.push_back(
+            b.reshape(b.create<SqrtOp>(reduceAll(b, b.mul(grad, grad))), {1}));
+      }
+      layerGradNorms = b.create<ConcatOp>(norms, builder.getI64IntegerAttr(0));
     }
     auto [clipped, norm] = clipByGlobalNorm(b, grads, h("clip_norm"));
     (void)norm;
@@ -296,6 +479,16 @@ struct AutodiffPass
       results.push_back(it.value());
       updateNames.push_back(
           ("optimizer.v." + params[it.index()].getSymName()).str());
+    }
+    if (gradnorm) {
+      GradNormState next = buildGradNormUpdate(
+          b, {weights, b.param(initialLossesName(loss))}, values->perTask,
+          layerGradNorms,
+          {h("lr"), h("step"), loss.getGradnormAlpha().convertToDouble()});
+      results.push_back(next.weights);
+      updateNames.push_back(gradNormWeightsName(loss));
+      results.push_back(next.initialLosses);
+      updateNames.push_back(initialLossesName(loss));
     }
     Value losses = b.create<ConcatOp>(
         ValueRange{b.reshape(values->total, {1}), values->perTask},

@@ -11,27 +11,17 @@
 
 namespace mtc {
 
-namespace {
-
-constexpr int64_t floatsPerLine = AlignedBuffer::alignment / sizeof(float);
-
-int64_t roundUpToLine(int64_t floats) {
-  return (floats + floatsPerLine - 1) / floatsPerLine * floatsPerLine;
-}
-
-} // namespace
-
 ParameterStore::ParameterStore(const mtc_model &model) : owner(model) {
   int64_t total = 0;
   for (int i = 0; i < model.num_params; ++i) {
     counts.push_back(paramElements(model.params[i]));
-    total += roundUpToLine(counts.back());
+    total += roundUpToCacheLine(counts.back());
   }
   storage = AlignedBuffer(total * sizeof(float));
   float *next = static_cast<float *>(storage.data());
   for (int64_t count : counts) {
     pointers.push_back(next);
-    next += roundUpToLine(count);
+    next += roundUpToCacheLine(count);
   }
 }
 

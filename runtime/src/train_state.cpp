@@ -8,16 +8,6 @@
 
 namespace mtc {
 
-namespace {
-
-constexpr int64_t floatsPerLine = AlignedBuffer::alignment / sizeof(float);
-
-int64_t roundUpToLine(int64_t floats) {
-  return (floats + floatsPerLine - 1) / floatsPerLine * floatsPerLine;
-}
-
-} // namespace
-
 TrainBuffers::TrainBuffers(const mtc_model &model) {
   for (int i = 0; i < model.num_params; ++i)
     infos.push_back(&model.params[i]);
@@ -26,14 +16,14 @@ TrainBuffers::TrainBuffers(const mtc_model &model) {
   int64_t side = 0;
   for (const mtc_param_info *info : infos) {
     counts.push_back(paramElements(*info));
-    side += roundUpToLine(counts.back());
+    side += roundUpToCacheLine(counts.back());
   }
   storage = AlignedBuffer(2 * side * sizeof(float));
   float *next = static_cast<float *>(storage.data());
   for (std::vector<float *> &pointers : sides)
     for (int64_t count : counts) {
       pointers.push_back(next);
-      next += roundUpToLine(count);
+      next += roundUpToCacheLine(count);
     }
 }
 

@@ -202,8 +202,9 @@ TEST_F(CliTest, InfoJson) {
       {"name": "score", "dtype": "f32", "shape": [null, 1]}])"));
   EXPECT_EQ(j["tasks"], nlohmann::json::parse(R"([
       {"name": "sentiment", "kind": "cross_entropy", "classes": 2,
-       "output": "sentiment"},
-      {"name": "score", "kind": "mse", "classes": 1, "output": "score"}])"));
+       "weight": 1.0, "output": "sentiment"},
+      {"name": "score", "kind": "mse", "classes": 1, "weight": 1.0,
+       "output": "score"}])"));
   ASSERT_EQ(j["parameters"].size(), 2u);
   EXPECT_EQ(j["parameters"][0]["name"], "head.weight");
   EXPECT_EQ(j["parameters"][0]["shape"], nlohmann::json::parse("[2, 3]"));

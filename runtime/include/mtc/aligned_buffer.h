@@ -10,6 +10,7 @@
 #define MTC_ALIGNED_BUFFER_H
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 
@@ -35,6 +36,13 @@ private:
   std::unique_ptr<void, Free> storage;
   size_t bytes = 0;
 };
+
+/// `floats` rounded up to whole cache lines, so that tensors packed one
+/// after another in one AlignedBuffer each start aligned.
+inline int64_t roundUpToCacheLine(int64_t floats) {
+  constexpr int64_t floatsPerLine = AlignedBuffer::alignment / sizeof(float);
+  return (floats + floatsPerLine - 1) / floatsPerLine * floatsPerLine;
+}
 
 } // namespace mtc
 
