@@ -261,8 +261,10 @@ struct View {
     }
     Operation *def = value.getDefiningOp();
     if (auto ref = dyn_cast<ParamRefOp>(def)) {
-      data = llvm::formatv("{0}[{1}]", bindings.parameters,
-                           tableIndex.lookup(ref.getParameter()));
+      auto index = tableIndex.find(ref.getParameter());
+      if (index == tableIndex.end())
+        return ref.emitOpError("reads a parameter missing from the tables");
+      data = llvm::formatv("{0}[{1}]", bindings.parameters, index->second);
       return success();
     }
     auto kernel = dyn_cast<KernelOp>(def);
@@ -306,6 +308,10 @@ struct View {
         if (failed(bufferOf(value, bindings, data)))
           return failure();
         auto type = value.getType().cast<RankedTensorType>();
+        if (type.getRank() > 8)
+          return kernel.emitOpError()
+                 << "has a rank-" << type.getRank()
+                 << " tensor; kernels take at most 8 dimensions";
         os << llvm::formatv("    static const int64_t s{0}[] = {{{1}};\n", n,
                             shapeList(type))
            << llvm::formatv("    View v{0}({1}, {2}, {3}, s{0}, batch);\n", n,
@@ -351,10 +357,19 @@ struct View {
     return success();
   }
 
-  /// Arguments of a training entry point: model inputs, labels, the
-  /// hyperparameter vector and the dropout seed, found by their names.
-  LogicalResult bindTrainingArguments(FuncOp func, Bindings &bindings) {
+  /// Arguments of a training entry point: model inputs and labels, found
+  /// by their names; a train step's last two arguments are the
+  /// hyperparameter vector and the dropout seed (mt-autodiff appends them).
+  LogicalResult bindTrainingArguments(FuncOp func, Bindings &bindings,
+                                      bool trainStep) {
+    unsigned dataArguments = func.getNumArguments() - (trainStep ? 2 : 0);
     for (BlockArgument arg : func.getArguments()) {
+      if (arg.getArgNumber() >= dataArguments) {
+        bindings.arguments.push_back(arg.getArgNumber() == dataArguments
+                                         ? "hyper_"
+                                         : "&seed_value");
+        continue;
+      }
       StringRef name = inputName(func, arg.getArgNumber());
       auto input = llvm::find(inputNames, name);
       auto label = llvm::find(labelNames, name);
@@ -364,28 +379,28 @@ struct View {
       else if (label != labelNames.end())
         bindings.arguments.push_back(
             llvm::formatv("labels_[{0}]", label - labelNames.begin()));
-      else if (name == "hyper")
-        bindings.arguments.push_back("hyper_");
-      else if (name == "seed")
-        bindings.arguments.push_back("&seed_value");
       else
         return func.emitError() << "argument '" << name
-                                << "' is neither a model input, a label, "
-                                   "'hyper' nor 'seed'";
+                                << "' is neither a model input nor a label";
     }
     return success();
   }
 
   LogicalResult emitTrainStep(FuncOp func, StringRef name) {
     Bindings bindings;
-    if (failed(bindTrainingArguments(func, bindings)))
+    if (failed(bindTrainingArguments(func, bindings, /*trainStep=*/true)))
       return failure();
     bindings.parameters = "current_";
     // Results: updated tensors (by table name), then the losses vector.
     DenseSet<unsigned> written;
     for (unsigned i = 0; i < func.getNumResults(); ++i) {
       if (auto target = func.getResultAttrOfType<StringAttr>(i, "mt.updates")) {
-        unsigned index = tableIndex.lookup(target.getValue());
+        auto found = tableIndex.find(target.getValue());
+        if (found == tableIndex.end())
+          return func.emitError() << "result #" << i << " updates '"
+                                  << target.getValue()
+                                  << "', which is not a parameter or state";
+        unsigned index = found->second;
         written.insert(index);
         bindings.results.push_back(llvm::formatv("updated_[{0}]", index));
       } else {
@@ -414,11 +429,12 @@ struct View {
 
   LogicalResult emitEvalStep() {
     Bindings bindings;
-    if (failed(bindTrainingArguments(evalStep, bindings)))
+    if (failed(bindTrainingArguments(evalStep, bindings, /*trainStep=*/false)))
       return failure();
     bindings.parameters = "params_";
     bindings.results.push_back("batch_sums");
-    unsigned count = labelTaskCount * 5;
+    int64_t count =
+        evalStep.getType().getResult(0).cast<RankedTensorType>().getNumElements();
     os << "int eval_step(void *arena_, int64_t batch, const void *const "
           "*inputs_, const void *const *labels_, const float *const "
           "*params_, float *sums_) {\n"
@@ -443,7 +459,6 @@ struct View {
                                 "mt.hyper; run mt-autodiff");
     for (Attribute name : labels)
       labelNames.push_back(name.cast<StringAttr>().getValue().str());
-    labelTaskCount = forward.getNumResults();
 
     // The labels' table entries come from the eval step's arguments.
     SmallVector<std::pair<std::string, Value>, 4> labelValues;
@@ -513,7 +528,6 @@ struct View {
 
   llvm::StringMap<unsigned> tableIndex;
   std::vector<std::string> inputNames, labelNames;
-  unsigned labelTaskCount = 0;
   std::string shapes;
   size_t shapesEmitted = 0;
   unsigned shapeCount = 0;

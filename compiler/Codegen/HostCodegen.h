@@ -2,13 +2,16 @@
 //
 // Writes the C++ source that defines `mtc_model_get()` (runtime/include/mtc/
 // model_abi.h): the model's tables (inputs, outputs, tasks, parameters,
-// arena sizes, kernels) and `forward`, which wraps the planned arena slots,
-// inputs, parameters and outputs in halide_buffer_t views and calls the
-// kernels in order. Plain text generation: no MLIR types leak into the
-// generated code.
+// training state, arena sizes, kernels) and one ABI function per entry
+// point (`forward`, and when mt-autodiff ran `train_step_adam`,
+// `train_step_sgd`, `eval_step`), each wrapping the planned arena slots,
+// inputs, labels, parameters and outputs in halide_buffer_t views and
+// calling the kernels in order. Plain text generation: no MLIR types leak
+// into the generated code.
 //
-// Preconditions: one entry point `@forward` after mt-prune-to-inference,
-// mt-outline-kernels and mt-plan-memory.
+// Preconditions: `@forward` pruned to inference (mt-prune-to-inference);
+// every entry point outlined into kernels and planned (mt-outline-kernels,
+// mt-plan-memory).
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,4 +1,9 @@
 //===- KernelCompiler.cpp - mt.kernel -> ahead-of-time Halide objects -----===//
+//
+// Deduplicates kernels by structure, builds each distinct kernel's pipeline
+// serially (it reads MLIR), then compiles the pipelines on worker threads.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Codegen/KernelCompiler.h"
 

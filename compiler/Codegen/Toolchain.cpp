@@ -1,4 +1,9 @@
 //===- Toolchain.cpp - turning generated code into binaries ---------------===//
+//
+// Runs the system `c++` and `ar` (found on PATH) with the runtime's paths
+// fixed at configure time; a failing tool's command line is reported.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Codegen/Toolchain.h"
 

@@ -97,6 +97,30 @@ struct AutodiffPass
       forward.emitError("@forward has no mt.multitask_loss to train");
       return signalPassFailure();
     }
+    // The loss's own parameters (log-variances, GradNorm weights) are read
+    // by name below: they must have been materialized.
+    SmallVector<ParameterSpec, 2> specs;
+    cast<ParameterizedOp>(loss.getOperation()).getParameterSpecs(specs);
+    for (const ParameterSpec &spec : specs)
+      if (!module.lookupSymbol<ParamOp>(spec.name)) {
+        loss.emitOpError() << "parameter '" << spec.name
+                           << "' is not materialized; run "
+                              "mt-materialize-params first";
+        return signalPassFailure();
+      }
+    if (loss.getSurgery() == "pcgrad" && loss.getTasks().size() > 256) {
+      loss.emitOpError() << "pcgrad supports at most 256 tasks (its seeded "
+                            "task order is exact in f32 up to there), got "
+                         << loss.getTasks().size();
+      return signalPassFailure();
+    }
+    if (module.lookupSymbol("train_step_adam") ||
+        module.lookupSymbol("train_step_sgd") ||
+        module.lookupSymbol("eval_step")) {
+      module.emitError("the training entry points exist already (mt-autodiff "
+                       "ran before)");
+      return signalPassFailure();
+    }
     if (loss.getBalance() == "gradnorm" && sharedParams(loss).empty()) {
       loss.emitOpError("balance 'gradnorm' needs a parameter shared by the "
                        "predictions of at least two tasks (its last shared "
@@ -110,6 +134,15 @@ struct AutodiffPass
                               "train_step_sgd")) ||
         failed(buildEvalStep(module, forward)))
       return signalPassFailure();
+  }
+
+  /// Erases the loss op once its primitives are built; whatever else read
+  /// its results now reads the primitives' values.
+  static void replaceLoss(MultitaskLossOp loss,
+                          const MultitaskLossValues &values) {
+    loss.getLoss().replaceAllUsesWith(values.total);
+    loss.getTaskLosses().replaceAllUsesWith(values.perTask);
+    loss.erase();
   }
 
   /// GradNorm's learned task weights, which it updates itself.
@@ -261,7 +294,15 @@ struct AutodiffPass
         loss.emitOpError("labels must be arguments of the model function");
         return failure();
       }
-      names.push_back(func.getArgAttr(arg.getArgNumber(), "mt.input"));
+      auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                    "mt.input");
+      if (!name) {
+        func.emitError() << "label argument #" << arg.getArgNumber()
+                         << " of @" << func.getName()
+                         << " needs a dataset name, e.g. {mt.input = \"y.<task>\"}";
+        return failure();
+      }
+      names.push_back(name);
     }
     return names;
   }
@@ -438,11 +479,10 @@ struct AutodiffPass
       }
       layerGradNorms = b.create<ConcatOp>(norms, builder.getI64IntegerAttr(0));
     }
-    auto [clipped, norm] = clipByGlobalNorm(b, grads, h("clip_norm"));
-    (void)norm;
+    SmallVector<Value, 8> clipped =
+        clipByGlobalNorm(b, grads, h("clip_norm")).first;
 
     SmallVector<Value, 128> results;
-    SmallVector<StringRef, 128> updates;
     SmallVector<Value, 64> newParams, newM, newV;
     for (auto it : llvm::enumerate(params)) {
       StringRef p = it.value().getSymName();
@@ -497,7 +537,7 @@ struct AutodiffPass
 
     builder.create<ReturnOp>(ret.getLoc(), results);
     ret.erase();
-    loss.erase();
+    replaceLoss(loss, *values);
     SmallVector<Type, 128> types;
     for (Value value : results)
       types.push_back(value.getType());
@@ -545,7 +585,7 @@ struct AutodiffPass
       return failure();
     builder.create<ReturnOp>(ret.getLoc(), values->evalSums);
     ret.erase();
-    loss.erase();
+    replaceLoss(loss, *values);
     func.setType(FunctionType::get(module.getContext(),
                                    func.getType().getInputs(),
                                    {values->evalSums.getType()}));

@@ -26,7 +26,7 @@ using namespace mt;
 
 namespace {
 
-/// Emits the primitives of one model op; `p` names parameters by path.
+/// Emits the primitives of one model op, reading its parameters by name.
 class Decomposer {
 public:
   Decomposer(OpBuilder &builder, Location loc) : b(builder, loc) {}
@@ -45,8 +45,8 @@ public:
   }
 
   /// PE[p, 2i] = sin(p w_i), PE[p, 2i+1] = cos(p w_i),
-  /// w_i = exp(-2i ln(10000) / D), computed in double as PyTorch's tutorial
-  /// computes it in float, then rounded.
+  /// w_i = exp(-2i ln(10000) / D): PyTorch's tutorial formula, evaluated in
+  /// double and rounded to f32 (the tutorial evaluates it in f32).
   Value positionalEncoding(PositionalEncodingOp op) {
     ArrayRef<int64_t> shape = shapeOf(op.getInput());
     int64_t length = shape[1], width = shape[2];

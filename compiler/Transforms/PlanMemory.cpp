@@ -86,9 +86,10 @@ private:
   std::map<int64_t, int64_t> freeBlocks; // offset -> bytes
 };
 
+/// Bytes per element as kernels store them (i1 as one byte).
 int64_t elementBytes(Type type) {
   Type element = type.cast<TensorType>().getElementType();
-  return element.isInteger(1) ? 1 : 4;
+  return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
 }
 
 /// Bytes of a buffer, per example when its leading dimension is the batch.
@@ -147,7 +148,7 @@ struct PlanMemoryPass : public PlanMemoryBase<PlanMemoryPass> {
           .release(slot->second.second, bufferBytes(type));
     };
     Builder builder(func.getContext());
-    for (KernelOp kernel : llvm::make_early_inc_range(block.getOps<KernelOp>())) {
+    for (KernelOp kernel : block.getOps<KernelOp>()) {
       // Inputs read here for the last time, released once outputs are placed.
       SmallVector<Value, 4> finished;
       for (Value input : kernel.getInputs())
@@ -167,10 +168,13 @@ struct PlanMemoryPass : public PlanMemoryBase<PlanMemoryPass> {
         }
         slots[result] = slot;
         resultSlots.push_back(builder.getI64ArrayAttr({slot.first, slot.second}));
-        if (result.use_empty())
-          release(result);
       }
       kernel->setAttr("mt.result_slots", builder.getArrayAttr(resultSlots));
+      // Unread results too, but only now: every result needs its own
+      // memory while the kernel runs.
+      for (Value result : kernel.getResults())
+        if (result.use_empty())
+          finished.push_back(result);
       for (Value input : finished)
         release(input);
     }

@@ -1,4 +1,9 @@
 //===- PrimitiveBuilder.cpp - building typed mt primitives ----------------===//
+//
+// Each builder creates one primitive with unranked results and lets the
+// op's own shape inference set the types, so the rules live in one place.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Transforms/PrimitiveBuilder.h"
 

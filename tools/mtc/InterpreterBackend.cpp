@@ -1,4 +1,10 @@
 //===- InterpreterBackend.cpp - mtc --backend=interpreter -----------------===//
+//
+// Reads the dataset and weights with the runtime's safetensors reader,
+// converts them to the interpreter's tensors, interprets the entry point and
+// writes its results with the runtime's (atomic) writer.
+//
+//===----------------------------------------------------------------------===//
 
 #include "InterpreterBackend.h"
 
@@ -92,10 +98,12 @@ int runInterpreterBackend(ModuleOp module, const std::string &entry,
 
     std::vector<interp::Tensor> args;
     for (BlockArgument arg : func.getArguments()) {
-      std::string name =
-          func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "mt.input")
-              .getValue()
-              .str();
+      auto nameAttr =
+          func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "mt.input");
+      if (!nameAttr)
+        return fail("argument #" + std::to_string(arg.getArgNumber()) +
+                    " of @" + entry + " has no dataset name (mt.input)");
+      std::string name = nameAttr.getValue().str();
       Type element = arg.getType().cast<TensorType>().getElementType();
       const mtc::TensorView *view = data.find(name);
       if (!view)

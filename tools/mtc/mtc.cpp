@@ -23,7 +23,6 @@
 #include "mlir/Pass/PassInstrumentation.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "llvm/ADT/Hashing.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -33,6 +32,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/xxhash.h"
 
 #include <Halide.h>
 
@@ -178,8 +178,9 @@ std::string fingerprintOf(ModuleOp module) {
   std::string text;
   llvm::raw_string_ostream os(text);
   module.print(os);
-  return llvm::utohexstr(static_cast<uint64_t>(llvm::hash_value(os.str())),
-                         /*LowerCase=*/true);
+  // xxHash64 is stable across LLVM versions (llvm::hash_value is not):
+  // checkpoints keep this fingerprint.
+  return llvm::utohexstr(llvm::xxHash64(os.str()), /*LowerCase=*/true);
 }
 
 } // namespace
