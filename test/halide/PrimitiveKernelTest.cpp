@@ -1,5 +1,6 @@
 // Every primitive op's Halide kernel (compiler/Conversion/MTToHalide) against
-// plain C++ loops written here, unscheduled and with its CPU schedule
+// two oracles, plain C++ loops written here and the reference interpreter
+// (compiler/Interpreter), unscheduled and with its CPU schedule
 // (compiler/Schedules/cpu), JIT-compiled once per case and run at batch 1, 3
 // and 17 with fresh random inputs; static sizes are chosen off the vector
 // width (7, 13, 33, ...). Floats must agree to a relative error below 1e-5
@@ -923,6 +924,44 @@ protected:
   mlir::MLIRContext context;
 };
 
+/// The project's oracle too: the reference interpreter evaluates the same op
+/// on the same inputs, and the kernel must agree with it (exactly for ints
+/// and masks; floats within 1e-5 of the larger of the value and the sum of
+/// the magnitudes that make it up, as for the loop reference).
+void expectInterpreterAgrees(mlir::Operation *op, const Inputs &inputs,
+                             int64_t batch, const Halide::Buffer<> &out,
+                             const std::vector<double> &magnitude) {
+  std::vector<mt::interp::Tensor> operands;
+  for (auto [input, value] : llvm::zip(inputs, op->getOperands())) {
+    mlir::Type element =
+        value.getType().cast<mlir::RankedTensorType>().getElementType();
+    mt::interp::ElementKind kind =
+        element.isF32() ? mt::interp::ElementKind::F32
+        : element.isInteger(32) ? mt::interp::ElementKind::I32
+        : element.isInteger(64) ? mt::interp::ElementKind::I64
+                                : mt::interp::ElementKind::I1;
+    operands.push_back({input.shape, kind, input.data});
+  }
+  auto results = mt::interp::evaluateOp(op, operands, {}, batch);
+  ASSERT_TRUE(mlir::succeeded(results)) << "the interpreter rejected the op";
+  const mt::interp::Tensor &expected = results->front();
+  ASSERT_EQ(expected.data.size(), magnitude.size());
+  bool isFloat = out.type().is_float();
+  for (size_t i = 0; i < expected.data.size(); ++i) {
+    double got = elementOf(out, i), want = expected.data[i];
+    if (!isFloat) {
+      ASSERT_EQ(got, want) << "interpreter disagrees at " << i;
+      continue;
+    }
+    if (std::isnan(want) && std::isnan(got))
+      continue;
+    double scale = std::max({std::fabs(want), magnitude[i], 1e-6});
+    ASSERT_LE(std::fabs(got - want) / scale, 1e-5)
+        << "interpreter disagrees at " << i << ": kernel " << got
+        << ", interpreter " << want;
+  }
+}
+
 void PrimitiveKernelTest::check(const Halide::Target &target, bool scheduled) {
   const Case &c = GetParam();
   std::string source = kernelSource(c);
@@ -955,6 +994,7 @@ void PrimitiveKernelTest::check(const Halide::Target &target, bool scheduled) {
 
     Tensor want = c.reference(inputs, outShape);
     ASSERT_EQ(want.data.size(), static_cast<size_t>(numElements(outShape)));
+    expectInterpreterAgrees(kernel.op, inputs, batch, out, want.magnitude);
     double worst = 0.0;
     int64_t worstAt = -1;
     for (size_t i = 0; i < want.data.size(); ++i) {
