@@ -293,6 +293,26 @@ struct View {
     if (!staticBytes ||
         !func->getAttrOfType<IntegerAttr>("mt.arena_bytes_per_example"))
       return func.emitError("memory is not planned; run mt-plan-memory");
+    // Halide buffers index with int32: bound the batch so that no buffer's
+    // element count overflows it.
+    int64_t perExampleMax = 1;
+    auto account = [&](Type type) {
+      int64_t count = 1;
+      for (int64_t dim : type.cast<RankedTensorType>().getShape())
+        if (!ShapedType::isDynamic(dim))
+          count *= dim;
+      perExampleMax = std::max(perExampleMax, count);
+    };
+    func.walk([&](KernelOp kernel) {
+      llvm::for_each(kernel.getInputs().getTypes(), account);
+      llvm::for_each(kernel.getResultTypes(), account);
+    });
+    os << "  if (batch < 1 || batch > " << INT32_MAX / perExampleMax
+       << ") {\n"
+       << "    halide_error(nullptr, \"batch size out of range: this model "
+          "takes 1 to "
+       << INT32_MAX / perExampleMax << " examples per call\");\n"
+       << "    return -1;\n  }\n";
     // The per-example arena starts 64-byte aligned after the static one.
     os << "  uint8_t *arena = static_cast<uint8_t *>(arena_);\n"
        << "  const int64_t static_bytes = "

@@ -112,8 +112,8 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
     target = Halide::Target(
         "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41");
   else if (name == "cuda") {
-    error = "target 'cuda': the CUDA schedules are not implemented yet "
-            "(compile for a CPU target)";
+    error = "target 'cuda': MTC has no CUDA schedules yet (compile for a CPU "
+            "target)";
     return false;
   } else if (Halide::Target::validate_target_string(name)) {
     target = Halide::Target(name);
@@ -124,7 +124,7 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
     return false;
   }
   if (target.has_gpu_feature()) {
-    error = "target '" + name + "': GPU schedules are not implemented yet";
+    error = "target '" + name + "': MTC has no GPU schedules yet";
     return false;
   }
   if (target.arch != Halide::Target::X86 || target.bits != 64 ||
