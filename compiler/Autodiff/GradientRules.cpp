@@ -76,11 +76,6 @@ static Value broadcastAlongAxis(PrimitiveBuilder &b, Value dy, Value input,
   return b.broadcastInDim(dy, shape, dimensions);
 }
 
-static Value compare(PrimitiveBuilder &b, Value lhs, Value rhs,
-                     StringRef predicate) {
-  return b.create<CompareOp>(lhs, rhs, predicate);
-}
-
 /// `dy` where `condition` holds, 0 elsewhere.
 static Value maskAdjoint(PrimitiveBuilder &b, Value condition, Value dy) {
   return b.select(condition, dy, b.scalar(0.0f));
@@ -190,8 +185,8 @@ static void gradient(MaxOp op, RuleContext &c) {
   Value lhs = op.getLhs(), rhs = op.getRhs();
   setBinary(
       c, op,
-      c.needed[0] ? maskAdjoint(b, compare(b, lhs, rhs, "ge"), c.dy) : Value(),
-      c.needed[1] ? maskAdjoint(b, compare(b, lhs, rhs, "lt"), c.dy) : Value());
+      c.needed[0] ? maskAdjoint(b, b.compare(lhs, rhs, "ge"), c.dy) : Value(),
+      c.needed[1] ? maskAdjoint(b, b.compare(lhs, rhs, "lt"), c.dy) : Value());
 }
 
 // A tie sends the adjoint to the lhs.
@@ -200,8 +195,8 @@ static void gradient(MinOp op, RuleContext &c) {
   Value lhs = op.getLhs(), rhs = op.getRhs();
   setBinary(
       c, op,
-      c.needed[0] ? maskAdjoint(b, compare(b, lhs, rhs, "le"), c.dy) : Value(),
-      c.needed[1] ? maskAdjoint(b, compare(b, lhs, rhs, "gt"), c.dy) : Value());
+      c.needed[0] ? maskAdjoint(b, b.compare(lhs, rhs, "le"), c.dy) : Value(),
+      c.needed[1] ? maskAdjoint(b, b.compare(lhs, rhs, "gt"), c.dy) : Value());
 }
 
 // d(l^r)/dl = r l^(r-1); d(l^r)/dr = l^r log l, taken as 0 where l <= 0
@@ -215,7 +210,7 @@ static void gradient(PowOp op, RuleContext &c) {
     dLhs = b.mul(c.dy,
                  b.mul(rhs, b.create<PowOp>(lhs, b.sub(rhs, b.scalar(1.0f)))));
   if (c.needed[1]) {
-    Value positive = compare(b, lhs, b.scalar(0.0f), "gt");
+    Value positive = b.compare(lhs, b.scalar(0.0f), "gt");
     Value yLogL = b.mul(op.getResult(), b.create<LogOp>(lhs));
     dRhs = b.mul(c.dy, b.select(positive, yLogL, b.scalar(0.0f)));
   }
@@ -266,8 +261,8 @@ static void gradient(AbsOp op, RuleContext &c) {
   PrimitiveBuilder &b = c.b;
   Value x = op.getInput(), zero = b.scalar(0.0f);
   Value negative =
-      maskAdjoint(b, compare(b, x, zero, "lt"), b.create<NegOp>(c.dy));
-  c.dx[0] = b.select(compare(b, x, zero, "gt"), c.dy, negative);
+      maskAdjoint(b, b.compare(x, zero, "lt"), b.create<NegOp>(c.dy));
+  c.dx[0] = b.select(b.compare(x, zero, "gt"), c.dy, negative);
 }
 
 static void gradient(SinOp op, RuleContext &c) {
@@ -283,7 +278,7 @@ static void gradient(CosOp op, RuleContext &c) {
 static void gradient(ReluOp op, RuleContext &c) {
   PrimitiveBuilder &b = c.b;
   c.dx[0] =
-      maskAdjoint(b, compare(b, op.getInput(), b.scalar(0.0f), "gt"), c.dy);
+      maskAdjoint(b, b.compare(op.getInput(), b.scalar(0.0f), "gt"), c.dy);
 }
 
 // gelu(x) = x Phi(x), so gelu' = Phi(x) + x phi(x), with the normal
@@ -335,7 +330,7 @@ static void gradient(ReduceMaxOp op, RuleContext &c) {
   int64_t axis = op.getAxis();
   bool keepDims = op.getKeepDims();
   Value maxima = broadcastAlongAxis(b, op.getResult(), x, axis, keepDims);
-  Value isMax = b.cast(compare(b, x, maxima, "eq"), b.builder().getF32Type());
+  Value isMax = b.cast(b.compare(x, maxima, "eq"), b.builder().getF32Type());
   Value share = b.div(isMax, b.reduceSum(isMax, axis, /*keepDims=*/true));
   c.dx[0] = b.mul(broadcastAlongAxis(b, c.dy, x, axis, keepDims), share);
 }

@@ -16,10 +16,6 @@ namespace mt {
 
 namespace {
 
-Value compare(PrimitiveBuilder &b, Value lhs, Value rhs, StringRef predicate) {
-  return b.create<CompareOp>(lhs, rhs, b.builder().getStringAttr(predicate));
-}
-
 /// Element [row, column] of a rank-2 value, as a rank-0 value.
 Value element(PrimitiveBuilder &b, Value matrix, int64_t row, int64_t column) {
   return b.reshape(b.slice(b.slice(matrix, 0, row, 1), 1, column, 1), {});
@@ -28,19 +24,13 @@ Value element(PrimitiveBuilder &b, Value matrix, int64_t row, int64_t column) {
 Value dot(PrimitiveBuilder &b, ArrayRef<Value> x, ArrayRef<Value> y) {
   Value sum;
   for (auto [xk, yk] : llvm::zip(x, y)) {
-    Value term = reduceAll(b, b.mul(xk, yk));
+    Value term = b.sumAll(b.mul(xk, yk));
     sum = sum ? b.add(sum, term) : term;
   }
   return sum;
 }
 
 } // namespace
-
-Value reduceAll(PrimitiveBuilder &b, Value x) {
-  auto type = x.getType().cast<RankedTensorType>();
-  return b.reduceSum(b.reshape(x, {type.getNumElements()}), 0,
-                     /*keepDims=*/false);
-}
 
 Value buildTaskOrder(PrimitiveBuilder &b, Value seed, int64_t numTasks) {
   OpBuilder &builder = b.builder();
@@ -67,10 +57,10 @@ Value buildTaskOrder(PrimitiveBuilder &b, Value seed, int64_t numTasks) {
   Value mine = b.broadcastInDim(keys, {t, t}, {0});
   Value others = b.broadcastInDim(keys, {t, t}, {1});
   Value rank = b.reduceSum(
-      b.cast(compare(b, others, mine, "lt"), builder.getF32Type()), 1,
+      b.cast(b.compare(others, mine, "lt"), builder.getF32Type()), 1,
       /*keepDims=*/false);
   Value rankByColumn = b.broadcastInDim(rank, {t, t}, {1});
-  return b.cast(compare(b, rankByColumn, b.constant({t, t}, positions), "eq"),
+  return b.cast(b.compare(rankByColumn, b.constant({t, t}, positions), "eq"),
                 builder.getF32Type());
 }
 
@@ -106,7 +96,7 @@ SmallVector<Value, 16> buildPCGrad(PrimitiveBuilder &b,
       Value notSelf = b.sub(one, element(b, order, p, i));
       Value d = dot(b, g, ordered[p]);
       Value coefficient = b.mul(
-          b.select(compare(b, d, zero, "lt"), b.div(d, squaredNorms[p]), zero),
+          b.select(b.compare(d, zero, "lt"), b.div(d, squaredNorms[p]), zero),
           notSelf);
       for (size_t k = 0; k < numParams; ++k)
         g[k] = b.sub(g[k], b.mul(coefficient, ordered[p][k]));
@@ -124,15 +114,15 @@ GradNormState buildGradNormUpdate(PrimitiveBuilder &b,
   int64_t numTasks = shapeOf(perTask)[0];
   Value zero = b.scalar(0.0f), one = b.scalar(1.0f);
   Value initial =
-      b.select(compare(b, h.step, one, "le"), perTask,
-               b.select(compare(b, current.initialLosses, zero, "eq"), perTask,
+      b.select(b.compare(h.step, one, "le"), perTask,
+               b.select(b.compare(current.initialLosses, zero, "eq"), perTask,
                         current.initialLosses));
-  Value recorded = compare(b, initial, zero, "gt");
+  Value recorded = b.compare(initial, zero, "gt");
   Value ratio = b.select(recorded, b.div(perTask, initial), one);
   Value meanRatio = b.reduceMean(ratio, 0, /*keepDims=*/false);
   // All losses 0 (nothing labelled): every task is on target.
   Value relative =
-      b.select(compare(b, meanRatio, zero, "gt"), b.div(ratio, meanRatio), one);
+      b.select(b.compare(meanRatio, zero, "gt"), b.div(ratio, meanRatio), one);
 
   Value norms = b.mul(current.weights, layerGradNorms);
   Value target =
@@ -140,8 +130,8 @@ GradNormState buildGradNormUpdate(PrimitiveBuilder &b,
             b.create<PowOp>(relative, b.scalar(static_cast<float>(h.alpha))));
   Value difference = b.sub(norms, target);
   Value sign = b.select(
-      compare(b, difference, zero, "gt"), one,
-      b.select(compare(b, difference, zero, "lt"), b.scalar(-1.0f), zero));
+      b.compare(difference, zero, "gt"), one,
+      b.select(b.compare(difference, zero, "lt"), b.scalar(-1.0f), zero));
   Value stepped =
       b.sub(current.weights, b.mul(h.lr, b.mul(sign, layerGradNorms)));
   stepped = b.create<MaxOp>(stepped, b.scalar(kGradNormMinWeight));

@@ -85,9 +85,6 @@ GradNormState buildGradNormUpdate(PrimitiveBuilder &b,
                                   mlir::Value layerGradNorms,
                                   const GradNormHyper &h);
 
-/// The sum of all elements of `x`, as a rank-0 value.
-mlir::Value reduceAll(PrimitiveBuilder &b, mlir::Value x);
-
 } // namespace mt
 
 #endif // MT_ENTRYPOINTS_BALANCING_H

@@ -475,7 +475,7 @@ struct AutodiffPass
       for (auto &taskGrad : taskGrads) {
         Value grad = taskGrad[position];
         norms.push_back(
-            b.reshape(b.create<SqrtOp>(reduceAll(b, b.mul(grad, grad))), {1}));
+            b.reshape(b.create<SqrtOp>(b.sumAll(b.mul(grad, grad))), {1}));
       }
       layerGradNorms = b.create<ConcatOp>(norms, builder.getI64IntegerAttr(0));
     }

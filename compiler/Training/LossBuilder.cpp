@@ -18,10 +18,6 @@ namespace {
 
 Type f32(PrimitiveBuilder &b) { return b.builder().getF32Type(); }
 
-Value compare(PrimitiveBuilder &b, Value lhs, Value rhs, StringRef predicate) {
-  return b.create<CompareOp>(lhs, rhs, b.builder().getStringAttr(predicate));
-}
-
 /// Mean over every dimension but the leading (batch) one: [B, ...] -> [B].
 Value perExampleMean(PrimitiveBuilder &b, Value x) {
   ArrayRef<int64_t> shape = shapeOf(x);
@@ -63,11 +59,11 @@ TaskTerms crossEntropy(PrimitiveBuilder &b, Value logits, Value labels) {
                                        RankedTensorType::get({classes}, f32(b)),
                                        b.builder().getI64IntegerAttr(0)));
   Value firstMax = b.reduceMax(
-      b.select(compare(b, logits, max, "eq"), fromEnd, b.scalar(0.0f)), axis,
+      b.select(b.compare(logits, max, "eq"), fromEnd, b.scalar(0.0f)), axis,
       /*keepDims=*/false);
   Value labelFromEnd =
       b.sub(b.scalar(static_cast<float>(classes)), b.cast(labels, f32(b)));
-  Value correct = b.cast(compare(b, firstMax, labelFromEnd, "eq"), f32(b));
+  Value correct = b.cast(b.compare(firstMax, labelFromEnd, "eq"), f32(b));
   return {perExampleMean(b, loss), perExampleMean(b, correct), Value(),
           Value()};
 }
@@ -80,9 +76,9 @@ TaskTerms binaryCrossEntropy(PrimitiveBuilder &b, Value logits, Value labels) {
       b.scalar(1.0f), b.create<ExpOp>(b.create<NegOp>(b.create<AbsOp>(x)))));
   Value loss = b.add(
       b.sub(b.create<MaxOp>(x, b.scalar(0.0f)), b.mul(x, labels)), softplus);
-  Value predicted = b.cast(compare(b, x, b.scalar(0.0f), "gt"), f32(b));
-  Value actual = b.cast(compare(b, labels, b.scalar(0.5f), "gt"), f32(b));
-  Value correct = b.cast(compare(b, predicted, actual, "eq"), f32(b));
+  Value predicted = b.cast(b.compare(x, b.scalar(0.0f), "gt"), f32(b));
+  Value actual = b.cast(b.compare(labels, b.scalar(0.5f), "gt"), f32(b));
+  Value correct = b.cast(b.compare(predicted, actual, "eq"), f32(b));
   return {perExampleMean(b, loss), perExampleMean(b, correct), Value(),
           Value()};
 }

@@ -12,21 +12,6 @@
 using namespace mlir;
 using namespace mt;
 
-namespace {
-
-Value compare(PrimitiveBuilder &b, Value lhs, Value rhs, StringRef predicate) {
-  return b.create<CompareOp>(lhs, rhs, b.builder().getStringAttr(predicate));
-}
-
-/// Sums every element of `x` into a rank-0 value.
-Value sumAll(PrimitiveBuilder &b, Value x) {
-  for (size_t rank = shapeOf(x).size(); rank > 0; --rank)
-    x = b.reduceSum(x, 0, /*keepDims=*/false);
-  return x;
-}
-
-} // namespace
-
 AdamState mt::buildAdamUpdate(PrimitiveBuilder &b, const AdamState &current,
                               Value grad, const AdamHyper &h) {
   Value one = b.scalar(1.0f);
@@ -61,13 +46,13 @@ SgdState mt::buildSgdUpdate(PrimitiveBuilder &b, const SgdState &current,
   Value g = b.add(grad, b.mul(h.weightDecay, current.param));
   // PyTorch creates the buffer as a copy of the first gradient, so the
   // first step is not dampened.
-  Value buffer = b.select(compare(b, h.step, one, "eq"), g,
+  Value buffer = b.select(b.compare(h.step, one, "eq"), g,
                           b.add(b.mul(current.momentumBuffer, h.momentum),
                                 b.mul(g, b.sub(one, h.dampening))));
-  Value direction = b.select(compare(b, h.nesterov, zero, "ne"),
+  Value direction = b.select(b.compare(h.nesterov, zero, "ne"),
                              b.add(g, b.mul(buffer, h.momentum)), buffer);
   // Momentum 0 bypasses the buffer altogether (dampening must not apply).
-  Value usesMomentum = compare(b, h.momentum, zero, "ne");
+  Value usesMomentum = b.compare(h.momentum, zero, "ne");
   direction = b.select(usesMomentum, direction, g);
   buffer = b.select(usesMomentum, buffer, current.momentumBuffer);
   return {b.sub(current.param, b.mul(direction, h.lr)), buffer};
@@ -79,12 +64,12 @@ mt::clipByGlobalNorm(PrimitiveBuilder &b, ArrayRef<Value> grads,
   Value one = b.scalar(1.0f);
   Value sumOfSquares = b.scalar(0.0f);
   for (Value grad : grads)
-    sumOfSquares = b.add(sumOfSquares, sumAll(b, b.mul(grad, grad)));
+    sumOfSquares = b.add(sumOfSquares, b.sumAll(b.mul(grad, grad)));
   Value total = b.create<SqrtOp>(sumOfSquares);
   Value coefficient =
       b.create<MinOp>(one, b.div(maxNorm, b.add(total, b.scalar(1e-6f))));
   Value scale =
-      b.select(compare(b, maxNorm, b.scalar(0.0f), "gt"), coefficient, one);
+      b.select(b.compare(maxNorm, b.scalar(0.0f), "gt"), coefficient, one);
   SmallVector<Value, 8> clipped;
   for (Value grad : grads)
     clipped.push_back(b.mul(grad, scale));

@@ -89,6 +89,20 @@ Value PrimitiveBuilder::reduceSum(Value x, int64_t axis, bool keepDims) {
   return create<ReduceSumOp>(x, b.getI64IntegerAttr(axis),
                              b.getBoolAttr(keepDims));
 }
+Value PrimitiveBuilder::sumAll(Value x) {
+  // Axis by axis, so a dynamic batch dimension needs no reshape.
+  for (size_t rank = shapeOf(x).size(); rank > 0; --rank)
+    x = reduceSum(x, 0, /*keepDims=*/false);
+  return x;
+}
+
+Value PrimitiveBuilder::compare(Value lhs, Value rhs, StringRef predicate) {
+  auto op = b.create<CompareOp>(loc, UnrankedTensorType::get(b.getI1Type()),
+                                lhs, rhs, b.getStringAttr(predicate));
+  inferTypes(op);
+  return op;
+}
+
 Value PrimitiveBuilder::reduceMax(Value x, int64_t axis, bool keepDims) {
   return create<ReduceMaxOp>(x, b.getI64IntegerAttr(axis),
                              b.getBoolAttr(keepDims));

@@ -49,6 +49,10 @@ public:
   mlir::Value batchMatmul(mlir::Value lhs, mlir::Value rhs, bool transposeLhs,
                           bool transposeRhs);
   mlir::Value reduceSum(mlir::Value x, int64_t axis, bool keepDims);
+  /// The sum of every element, as a rank-0 value.
+  mlir::Value sumAll(mlir::Value x);
+  mlir::Value compare(mlir::Value lhs, mlir::Value rhs,
+                      llvm::StringRef predicate);
   mlir::Value reduceMax(mlir::Value x, int64_t axis, bool keepDims);
   mlir::Value reduceMean(mlir::Value x, int64_t axis, bool keepDims);
   mlir::Value softmaxLastAxis(mlir::Value x);

@@ -190,6 +190,16 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "mtc: compiles a multitask Transformer model\n");
 
+  // Flag errors first, before any work.
+  if (backend != "halide" && backend != "interpreter")
+    return fail("unknown backend '" + backend +
+                "'; expected halide or interpreter");
+  Halide::Target target;
+  std::vector<std::string> features;
+  std::string error;
+  if (backend == "halide" && !resolveTarget(target, features, error))
+    return fail(error);
+
   MLIRContext context;
   context.loadDialect<mt::MTDialect, StandardOpsDialect,
                       arith::ArithmeticDialect>();
@@ -225,16 +235,12 @@ int main(int argc, char **argv) {
     return 1;
 
   std::string stem = llvm::sys::path::stem(inputFile).str();
-  if (backend == "interpreter")
+  if (interpret)
     return mt::runInterpreterBackend(*module, entryPoint, dataFile,
                                      weightsFile, predictionsFile);
-  if (backend != "halide")
-    return fail("unknown backend '" + backend +
-                "'; expected halide or interpreter");
 
   if (emitStage == Emit::Mlir) {
     std::string path = outputFile.empty() ? "-" : outputFile.getValue();
-    std::string error;
     auto out = openOutputFile(path, &error);
     if (!out)
       return fail(error);
@@ -243,12 +249,6 @@ int main(int argc, char **argv) {
     out->keep();
     return 0;
   }
-
-  Halide::Target target;
-  std::vector<std::string> features;
-  std::string error;
-  if (!resolveTarget(target, features, error))
-    return fail(error);
 
   // Everything but the final product goes to a work directory.
   std::string output = outputFile.empty() ? stem : outputFile.getValue();
