@@ -41,10 +41,7 @@ Json tensorJson(const mtc_tensor_info &t) {
 }
 
 int64_t totalParameters(const mtc_model &m) {
-  int64_t total = 0;
-  for (int i = 0; i < m.num_params; ++i)
-    total += paramElements(m.params[i]);
-  return total;
+  return totalElements(m.params, m.num_params);
 }
 
 int64_t defaultArenaBytes(const mtc_model &m) {
@@ -63,10 +60,7 @@ std::vector<std::string> optimizers(const mtc_training &t) {
 }
 
 int64_t totalState(const mtc_training &t) {
-  int64_t total = 0;
-  for (int i = 0; i < t.num_state; ++i)
-    total += paramElements(t.state[i]);
-  return total;
+  return totalElements(t.state, t.num_state);
 }
 
 // null for a model compiled for inference only.

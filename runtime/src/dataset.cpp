@@ -19,12 +19,13 @@ void checkIdRange(const std::string &what, const int32_t *ids, int64_t batch,
 
 namespace {
 
-std::string describeInputs(const mtc_model &model) {
+/// "x f32 [N, 8, 8], task i32 [N]": a tensor table as messages show it.
+std::string describeTensors(const mtc_tensor_info *table, int count) {
   std::vector<std::string> parts;
-  for (int i = 0; i < model.num_inputs; ++i)
-    parts.push_back(fmt::format("{} {} {}", model.inputs[i].name,
-                                modelDTypeName(model.inputs[i].dtype),
-                                formatModelShape(model.inputs[i])));
+  for (int i = 0; i < count; ++i)
+    parts.push_back(fmt::format("{} {} {}", table[i].name,
+                                modelDTypeName(table[i].dtype),
+                                formatModelShape(table[i])));
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -79,15 +80,6 @@ const void *checkTensor(const SafetensorsFile &file, const mtc_tensor_info &info
   return t->data;
 }
 
-std::string describeLabels(const mtc_training &training) {
-  std::vector<std::string> parts;
-  for (int i = 0; i < training.num_labels; ++i)
-    parts.push_back(fmt::format("{} {} {}", training.labels[i].name,
-                                modelDTypeName(training.labels[i].dtype),
-                                formatModelShape(training.labels[i])));
-  return fmt::format("{}", fmt::join(parts, ", "));
-}
-
 // Class labels must be valid ids, but only where they count: an example the
 // mask marks unlabelled for a task may hold any placeholder (PyTorch's -100).
 void checkClassLabels(const std::string &path, const mtc_model &model,
@@ -121,7 +113,7 @@ Dataset Dataset::load(const std::string &path, const mtc_model &model,
 
   std::string first;
   std::string expectedInputs =
-      fmt::format("the model's inputs: {}", describeInputs(model));
+      fmt::format("the model's inputs: {}", describeTensors(model.inputs, model.num_inputs));
   for (int i = 0; i < model.num_inputs; ++i) {
     const mtc_tensor_info &info = model.inputs[i];
     set.inputs.push_back(
@@ -135,7 +127,7 @@ Dataset Dataset::load(const std::string &path, const mtc_model &model,
   if (withLabels == Labels::Require) {
     const mtc_training &training = trainingOf(model);
     std::string expectedLabels =
-        fmt::format("the model's labels: {}", describeLabels(training));
+        fmt::format("the model's labels: {}", describeTensors(training.labels, training.num_labels));
     const uint8_t *mask = nullptr;
     for (int i = 0; i < training.num_labels; ++i) {
       set.labels.push_back(checkTensor(file, training.labels[i],

@@ -60,6 +60,13 @@ int64_t paramElements(const mtc_param_info &param) {
   return n;
 }
 
+int64_t totalElements(const mtc_param_info *table, int count) {
+  int64_t total = 0;
+  for (int i = 0; i < count; ++i)
+    total += paramElements(table[i]);
+  return total;
+}
+
 int findInput(const mtc_model &model, const std::string &name) {
   for (int i = 0; i < model.num_inputs; ++i)
     if (name == model.inputs[i].name)

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "support/MlirTest.h"
 #include "Autodiff/Gradients.h"
 #include "Interpreter/Interpreter.h"
 #include "Transforms/Passes.h"
@@ -78,16 +79,8 @@ struct Target {
   int64_t argument = -1; // -1 for a parameter
 };
 
-class GradientCheckTest : public ::testing::Test {
+class GradientCheckTest : public mt::testing::MlirTest {
 protected:
-  GradientCheckTest()
-      : handler(&context, [this](mlir::Diagnostic &diagnostic) {
-          diagnostics += diagnostic.str() + "\n";
-          return mlir::success();
-        }) {
-    context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  }
-
   /// Parses `source`, a module holding @f with one result.
   mlir::FuncOp parse(const std::string &source) {
     module = mlir::parseSourceString(source, &context);
@@ -325,10 +318,6 @@ protected:
            "  return %out : " + resultType + "\n}\n";
   }
 
-  mlir::MLIRContext context;
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
   std::mt19937 rng{20240612};
   ParameterValues params;
 };

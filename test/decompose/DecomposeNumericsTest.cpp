@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "support/MlirTest.h"
 #include "Interpreter/Interpreter.h"
 #include "Transforms/Passes.h"
 
@@ -381,16 +382,8 @@ void expectMatches(const Tensor &actual, const Array &expected) {
       << " (decomposed) vs " << expected.data[worstAt] << " (reference)";
 }
 
-class DecomposeNumericsTest : public ::testing::Test {
+class DecomposeNumericsTest : public mt::testing::MlirTest {
 protected:
-  DecomposeNumericsTest()
-      : handler(&context, [this](mlir::Diagnostic &diagnostic) {
-          diagnostics += diagnostic.str() + "\n";
-          return mlir::success();
-        }) {
-    context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  }
-
   /// Parses `source` (one function), runs the passes that precede and
   /// include mt-decompose, gives every parameter random values and returns
   /// the decomposed function (null on failure).
@@ -467,10 +460,6 @@ protected:
     return Tensor::i1({batch, keys}, padded);
   }
 
-  mlir::MLIRContext context;
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
   std::mt19937 rng{20240611};
   ParameterValues params;
 };

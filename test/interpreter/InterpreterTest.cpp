@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "support/MlirTest.h"
 #include "Interpreter/Interpreter.h"
 
 #include "mt/Dialect/DropoutHash.h"
@@ -53,16 +54,8 @@ void expectTensor(const Tensor &tensor, std::vector<int64_t> shape,
   }
 }
 
-class InterpreterTest : public ::testing::Test {
+class InterpreterTest : public mt::testing::MlirTest {
 protected:
-  InterpreterTest()
-      : handler(&context, [this](mlir::Diagnostic &diagnostic) {
-          diagnostics += diagnostic.str() + "\n";
-          return mlir::success();
-        }) {
-    context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  }
-
   /// Parses `source` and returns its function @main.
   mlir::FuncOp parse(llvm::StringRef source) {
     module = mlir::parseSourceString(source, &context);
@@ -106,10 +99,6 @@ protected:
     return found;
   }
 
-  mlir::MLIRContext context;
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
 };
 
 #define EXPECT_DIAGNOSTIC(text, expected)                                      \

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "support/MlirTest.h"
 #include "EntryPoints/Balancing.h"
 #include "EntryPoints/BuildTrainingSteps.h"
 #include "Interpreter/Interpreter.h"
@@ -166,16 +167,8 @@ Vec referencePCGrad(const std::vector<Vec> &g, const std::vector<int> &order) {
   return total;
 }
 
-class BalancingTest : public ::testing::Test {
+class BalancingTest : public mt::testing::MlirTest {
 protected:
-  BalancingTest()
-      : handler(&context, [this](mlir::Diagnostic &diagnostic) {
-          diagnostics += diagnostic.str() + "\n";
-          return mlir::success();
-        }) {
-    context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  }
-
   /// Parses the model and runs the pipeline up to mt-autodiff.
   bool compile(int numTasks, llvm::StringRef attributes) {
     numTasksCompiled = numTasks;
@@ -246,10 +239,6 @@ protected:
     return out;
   }
 
-  mlir::MLIRContext context;
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
   int numTasksCompiled = 0;
 };
 

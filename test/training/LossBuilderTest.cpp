@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "support/MlirTest.h"
 #include "Training/LossBuilder.h"
 
 #include "Interpreter/Interpreter.h"
@@ -121,16 +122,8 @@ TaskExpectation reduceTask(const std::vector<ExampleTerms> &examples,
 // Harness
 //===----------------------------------------------------------------------===//
 
-class LossBuilderTest : public ::testing::Test {
+class LossBuilderTest : public mt::testing::MlirTest {
 protected:
-  LossBuilderTest()
-      : handler(&context, [this](mlir::Diagnostic &diagnostic) {
-          diagnostics += diagnostic.str() + "\n";
-          return mlir::success();
-        }) {
-    context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  }
-
   /// Parses `source`, whose @main holds one mt.multitask_loss, and rewrites
   /// @main to return (total, perTask, evalSums) built by buildMultitaskLoss
   /// with @main's argument `weightsArg` as the weights and `logVarsArg` as
@@ -203,10 +196,6 @@ protected:
     EXPECT_PRED2(near, total.data[0], expectedTotal);
   }
 
-  mlir::MLIRContext context;
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
 };
 
 std::vector<double> toDoubles(const std::vector<float> &values) {

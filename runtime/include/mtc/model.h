@@ -29,6 +29,8 @@ size_t rowBytes(const mtc_tensor_info &info);
 
 std::vector<int64_t> paramShape(const mtc_param_info &param);
 int64_t paramElements(const mtc_param_info &param);
+/// The element count of a whole table (the parameters, the training state).
+int64_t totalElements(const mtc_param_info *table, int count);
 
 /// Index of the input/output named `name`, or -1.
 int findInput(const mtc_model &model, const std::string &name);
