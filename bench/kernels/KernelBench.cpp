@@ -3,11 +3,13 @@
 // batch 32 (the schedules' batch estimate). JIT, host target, best of up to
 // 10 runs (fewer for slow unscheduled kernels). Prints one table row per
 // kernel; the numbers go into the comments of CpuSchedule.cpp.
+// Matmul shapes have their own bench, mt-bench-matmul.
 //
 //   mt-bench-kernels [name-substring]
 
+#include "BenchKernel.h"
+
 #include "Conversion/MTToHalide/LowerPrimitive.h"
-#include "Schedules/cpu/CpuSchedule.h"
 #include "mt/Dialect/MTOps.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
@@ -110,7 +112,6 @@ double timeKernel(mlir::Operation *op, int batch, bool scheduled,
                   const Halide::Target &target) {
   std::mt19937 rng(7);
   std::vector<Halide::ImageParam> params;
-  std::vector<Halide::Func> funcs;
   for (unsigned i = 0; i < op->getNumOperands(); ++i) {
     auto type = op->getOperand(i).getType().cast<mlir::RankedTensorType>();
     Halide::Type elementType = *mt::getHalideType(type.getElementType());
@@ -127,15 +128,13 @@ double timeKernel(mlir::Operation *op, int batch, bool scheduled,
             std::uniform_int_distribution<int32_t>(0, 7999)(rng);
     }
     params.back().set(buffer);
-    funcs.push_back(params.back());
   }
-  Halide::Param<int32_t> batchParam("batch");
-  batchParam.set(batch);
-  Halide::Func result = *mt::lowerPrimitive(op, funcs, batchParam);
+  mt::LoweredKernel lowered = mt::bench::lowerOneOp(op, target, scheduled);
+  lowered.batch.set(batch);
+  for (size_t i = 0; i < params.size(); ++i)
+    lowered.inputs[i].set(params[i].get());
   auto resultType = op->getResult(0).getType().cast<mlir::RankedTensorType>();
-  if (scheduled)
-    mt::scheduleForCpu(op, result, resultType.getShape(), target);
-  Halide::Pipeline pipeline(result);
+  Halide::Pipeline pipeline(lowered.outputFuncs());
   pipeline.compile_jit(target);
   Halide::Buffer<float> out(halideSizes(resultType.getShape(), batch));
   double best = 1e30, total = 0;
@@ -170,8 +169,8 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "cannot parse the kernel of %s\n", bench.name);
       return 1;
     }
-    mlir::Operation *op =
-        &module->lookupSymbol<mlir::FuncOp>("k").front().front();
+    mlir::Operation *op = mt::bench::wrapInKernel(
+        &module->lookupSymbol<mlir::FuncOp>("k").front().front());
     double plain = timeKernel(op, bench.batch, false, target);
     double tuned = timeKernel(op, bench.batch, true, target);
     std::printf("%-42s %14.2f %14.2f %7.1fx\n", bench.name, plain, tuned,

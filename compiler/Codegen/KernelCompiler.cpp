@@ -7,8 +7,8 @@
 
 #include "Codegen/KernelCompiler.h"
 
-#include "Conversion/MTToHalide/LowerPrimitive.h"
-#include "Schedules/cpu/CpuSchedule.h"
+#include "Conversion/MTToHalide/LowerKernel.h"
+#include "Schedules/Schedule.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringMap.h"
@@ -55,48 +55,11 @@ std::string structuralKey(KernelOp kernel) {
 /// Builds and schedules the pipeline of one kernel.
 FailureOr<std::pair<Halide::Pipeline, std::vector<Halide::Argument>>>
 buildPipeline(KernelOp kernel, const Halide::Target &target) {
-  Halide::Param<int32_t> batch("batch");
-  std::vector<Halide::Argument> arguments{batch};
-  DenseMap<Value, Halide::Func> funcs;
-  Block &body = kernel.getBody().front();
-  for (BlockArgument arg : body.getArguments()) {
-    auto type = arg.getType().cast<RankedTensorType>();
-    FailureOr<Halide::Type> element = getHalideType(type.getElementType());
-    if (failed(element)) {
-      kernel.emitOpError() << "input #" << arg.getArgNumber()
-                           << " has an unsupported element type";
-      return failure();
-    }
-    Halide::ImageParam input(*element, type.getRank(),
-                             "input" + std::to_string(arg.getArgNumber()));
-    arguments.push_back(input);
-    funcs[arg] = input;
-  }
-  Operation *last = nullptr;
-  for (Operation &op : body.without_terminator()) {
-    std::vector<Halide::Func> operands;
-    for (Value operand : op.getOperands())
-      operands.push_back(funcs.lookup(operand));
-    FailureOr<Halide::Func> func = lowerPrimitive(&op, operands, batch);
-    if (failed(func))
-      return failure();
-    funcs[op.getResult(0)] = *func;
-    last = &op;
-  }
-  auto yield = cast<YieldOp>(body.getTerminator());
-  if (yield.getValues().size() != 1 || !last ||
-      yield.getValues()[0] != last->getResult(0)) {
-    kernel.emitOpError("code generation supports kernels whose last op "
-                       "computes their single result");
+  FailureOr<LoweredKernel> lowered = lowerKernel(kernel);
+  if (failed(lowered) || failed(scheduleKernel(*lowered, target)))
     return failure();
-  }
-  Halide::Func result = funcs.lookup(last->getResult(0));
-  auto resultType = last->getResult(0).getType().cast<RankedTensorType>();
-  SmallVector<int64_t, 4> shape;
-  for (int64_t dim : resultType.getShape())
-    shape.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
-  scheduleForCpu(last, result, shape, target);
-  return std::make_pair(Halide::Pipeline(result), arguments);
+  return std::make_pair(Halide::Pipeline(lowered->outputFuncs()),
+                        lowered->arguments());
 }
 
 } // namespace

@@ -2,13 +2,14 @@
 //
 // Each distinct kernel (same body, same operand and result types) becomes
 // one Halide pipeline: one ImageParam per kernel input, the body lowered op
-// by op (compiler/Conversion/MTToHalide), the result scheduled for the
-// target (compiler/Schedules), compiled ahead of time into an object file
-// with no Halide runtime of its own. The seed model's identical layers thus
-// share their kernels. Calling convention of every compiled kernel:
+// by op (compiler/Conversion/MTToHalide/LowerKernel.h), every stage
+// scheduled for the target (compiler/Schedules/Schedule.h), compiled ahead
+// of time into an object file with no Halide runtime of its own. The seed
+// model's identical layers thus share their kernels. Calling convention of
+// every compiled kernel (one buffer per result, in yield order):
 //
 //   int <symbol>(int32_t batch, halide_buffer_t *input0, ...,
-//                halide_buffer_t *result)
+//                halide_buffer_t *result0, ...)
 //
 //===----------------------------------------------------------------------===//
 

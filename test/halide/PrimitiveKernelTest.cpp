@@ -1,7 +1,7 @@
 // Every primitive op's Halide kernel (compiler/Conversion/MTToHalide) against
 // two oracles, plain C++ loops written here and the reference interpreter
 // (compiler/Interpreter), unscheduled and with its CPU schedule
-// (compiler/Schedules/cpu), JIT-compiled once per case and run at batch 1, 3
+// (compiler/Schedules), each op as a one-op mt.kernel, JIT-compiled once per case and run at batch 1, 3
 // and 17 with fresh random inputs; static sizes are chosen off the vector
 // width (7, 13, 33, ...). Floats must agree to a relative error below 1e-5
 // (for sums, relative to the sum of the magnitudes of the terms); integers
@@ -11,7 +11,8 @@
 
 #include "Conversion/MTToHalide/LowerPrimitive.h"
 #include "Interpreter/Interpreter.h"
-#include "Schedules/cpu/CpuSchedule.h"
+#include "Conversion/MTToHalide/LowerKernel.h"
+#include "Schedules/Schedule.h"
 #include "mt/Dialect/MTOps.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
@@ -796,26 +797,36 @@ std::string tensorType(const std::string &shapeAndType) {
   return "tensor<" + shapeAndType + ">";
 }
 
+/// The case's op as the one primitive of an mt.kernel inside @kernel.
 std::string kernelSource(const Case &c) {
-  std::string args, types;
+  std::string args, blockArgs, inputs, types;
   for (size_t i = 0; i < c.operandTypes.size(); ++i) {
-    args += (i ? ", %a" : "%a") + std::to_string(i) + ": " +
-            tensorType(c.operandTypes[i]);
-    types += (i ? ", " : "") + tensorType(c.operandTypes[i]);
+    std::string sep = i ? ", " : "";
+    std::string type = tensorType(c.operandTypes[i]);
+    args += sep + "%x" + std::to_string(i) + ": " + type;
+    blockArgs += sep + "%a" + std::to_string(i) + ": " + type;
+    inputs += sep + "%x" + std::to_string(i);
+    types += sep + type;
   }
   std::string result = tensorType(c.resultType);
   std::string op = c.op;
   if (op.find(" : ") == std::string::npos)
     op += " : (" + types + ") -> " + result;
-  return "func @kernel(" + args + ") -> " + result + " {\n  %r = " + op +
-         "\n  return %r : " + result + "\n}\n";
+  std::string entry = blockArgs.empty() ? "" : "  ^bb0(" + blockArgs + "):\n";
+  return "func @kernel(" + args + ") -> " + result +
+         " {\n  %k = mt.kernel \"k\" (" + inputs + ") : (" + types + ") -> " +
+         result + " {\n" + entry + "    %r = " + op + "\n    mt.yield %r : " +
+         result + "\n  }\n  return %k : " + result + "\n}\n";
 }
 
+/// The primitive op of a parsed case (inside its kernel, if any).
 mlir::Operation *theOp(mlir::ModuleOp module) {
   mlir::Operation *found = nullptr;
   module.walk([&](mlir::Operation *op) {
-    if (op->getDialect() && op->getDialect()->getNamespace() ==
-                                mt::MTDialect::getDialectNamespace())
+    if (op->getDialect() &&
+        op->getDialect()->getNamespace() ==
+            mt::MTDialect::getDialectNamespace() &&
+        !llvm::isa<mt::KernelOp, mt::YieldOp>(op))
       found = op;
   });
   return found;
@@ -882,22 +893,17 @@ public:
       op = theOp(*module);
   }
 
-  /// Lowers (and optionally schedules) the op over fresh ImageParams.
+  /// Lowers (and optionally schedules) the op's kernel over fresh
+  /// ImageParams.
   bool build(bool scheduled, const Halide::Target &target) {
-    std::vector<Halide::Func> funcs;
-    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
-      auto type = op->getOperand(i).getType().cast<mlir::RankedTensorType>();
-      params.emplace_back(*mt::getHalideType(type.getElementType()),
-                          static_cast<int>(type.getRank()),
-                          "in" + std::to_string(i));
-      funcs.push_back(params.back());
-    }
-    mlir::FailureOr<Halide::Func> result = mt::lowerPrimitive(op, funcs, batch);
-    if (mlir::failed(result))
+    mlir::FailureOr<mt::LoweredKernel> lowered =
+        mt::lowerKernel(llvm::cast<mt::KernelOp>(op->getParentOp()));
+    if (mlir::failed(lowered) ||
+        (scheduled && mlir::failed(mt::scheduleKernel(*lowered, target))))
       return false;
-    if (scheduled)
-      mt::scheduleForCpu(op, *result, resultType().getShape(), target);
-    pipeline = Halide::Pipeline(*result);
+    params = lowered->inputs;
+    batch = lowered->batch;
+    pipeline = Halide::Pipeline(lowered->outputFuncs());
     pipeline.compile_jit(target);
     return true;
   }
@@ -1233,3 +1239,62 @@ TEST_F(DropoutMaskKernelTest, MatchesTheInterpreterBitForBit) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Batch invariance: a row's result does not depend on how many rows there
+// are (predict at any --batch-size gives the same numbers, bit for bit),
+// across the matmul schedule's specializations on the batch.
+//===----------------------------------------------------------------------===//
+
+class BatchInvarianceTest : public KernelErrorTest {};
+
+TEST_F(BatchInvarianceTest, MatmulRowsAreBitIdenticalAtEveryBatch) {
+  for (const char *shapes :
+       {"?x128xf32|1x128xf32|?x1xf32", "?x64xf32|3x64xf32|?x3xf32",
+        "?x3xf32|128x3xf32|?x128xf32",
+        "?x40xf32|13x40xf32|?x13xf32"}) {
+    std::string text(shapes);
+    size_t bar1 = text.find('|'), bar2 = text.rfind('|');
+    Case c{"matmul",
+           "mt.matmul %a0, %a1 {transpose_rhs = true}",
+           {text.substr(0, bar1), text.substr(bar1 + 1, bar2 - bar1 - 1)},
+           text.substr(bar2 + 1),
+           {},
+           nullptr};
+    SCOPED_TRACE(text);
+    Kernel kernel(context, kernelSource(c));
+    ASSERT_TRUE(kernel.op);
+    ASSERT_TRUE(
+        kernel.build(true, Halide::get_jit_target_from_environment()));
+    auto lhsType =
+        kernel.op->getOperand(0).getType().cast<mlir::RankedTensorType>();
+    auto rhsType =
+        kernel.op->getOperand(1).getType().cast<mlir::RankedTensorType>();
+    std::mt19937 rng(99);
+    const int64_t most = 19;
+    Tensor lhs = draw(resolve(lhsType.getShape(), most),
+                      lhsType.getElementType(), kDefault, rng);
+    Tensor rhs = draw(resolve(rhsType.getShape(), most),
+                      rhsType.getElementType(), kDefault, rng);
+    kernel.params[1].set(toBuffer(rhs, Halide::Float(32)));
+    std::vector<float> reference;
+    for (int64_t batch : {most, int64_t(1), int64_t(2), int64_t(5),
+                          int64_t(6), int64_t(7), int64_t(13)}) {
+      SCOPED_TRACE("batch " + std::to_string(batch));
+      Tensor rows(resolve(lhsType.getShape(), batch));
+      rows.data.assign(lhs.data.begin(),
+                       lhs.data.begin() + rows.data.size());
+      kernel.params[0].set(toBuffer(rows, Halide::Float(32)));
+      kernel.batch.set(static_cast<int32_t>(batch));
+      Halide::Buffer<float> out(
+          halideSizes(resolve(kernel.resultType().getShape(), batch)));
+      kernel.pipeline.realize(out);
+      if (reference.empty()) {
+        reference.assign(out.data(), out.data() + out.number_of_elements());
+        continue;
+      }
+      for (size_t i = 0; i < out.number_of_elements(); ++i)
+        ASSERT_EQ(out.data()[i], reference[i]) << "at " << i;
+    }
+  }
+}

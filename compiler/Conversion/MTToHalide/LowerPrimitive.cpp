@@ -101,6 +101,8 @@ public:
   std::string name;
   Func result;
   SmallVector<Var> vars;
+  /// The helper stages of matmul-like ops (LoweredOp).
+  Func accumulator, stagedRhs;
 };
 
 //===----------------------------------------------------------------------===//
@@ -155,8 +157,8 @@ Expr geluF32(const Expr &x) {
 //===----------------------------------------------------------------------===//
 
 /// The rhs of a matmul with transpose_rhs, as a Func in the untransposed
-/// [b..., K, N] layout, named `<result>_rhs_t` (LowerPrimitive.h): inline
-/// unless a schedule stages it, so N becomes the contiguous dimension.
+/// [b..., K, N] layout (LoweredOp::stagedRhs): inline unless a schedule
+/// stages it, so N becomes the contiguous dimension.
 Func transposedRhs(OpLowering &l) {
   size_t rank = l.operandShape(1).size();
   SmallVector<Var> vars;
@@ -164,20 +166,20 @@ Func transposedRhs(OpLowering &l) {
     vars.emplace_back("t" + std::to_string(i));
   std::vector<Expr> source(vars.begin(), vars.end());
   std::swap(source[rank - 2], source[rank - 1]);
-  Func rhsT(l.name + "_rhs_t");
-  rhsT(halideOrder<Var>(vars)) = l.read(1, source);
-  return rhsT;
+  l.stagedRhs = Func(l.name + "_rhs_t");
+  l.stagedRhs(halideOrder<Var>(vars)) = l.read(1, source);
+  return l.stagedRhs;
 }
 
-/// Sums lhs * rhs over RDom k into "<result>_acc" and copies it into the
+/// Sums lhs * rhs over RDom k into the accumulator and copies it into the
 /// result: the accumulator is a separate Func so a schedule can compute it
-/// per register block (LowerPrimitive.h).
+/// per register block (LoweredOp).
 void defineMatmul(OpLowering &l, const Expr &lhs, const Expr &rhs) {
-  Func acc(l.name + "_acc");
+  l.accumulator = Func(l.name + "_acc");
   std::vector<Var> args = halideOrder<Var>(l.vars);
-  acc(args) = 0.0f;
-  acc(args) += lhs * rhs;
-  l.define(acc(args));
+  l.accumulator(args) = 0.0f;
+  l.accumulator(args) += lhs * rhs;
+  l.define(l.accumulator(args));
 }
 
 /// result[..., m, n] = sum_k lhs[..., m, k] * rhs[k, n] (rhs[n, k] with
@@ -592,9 +594,10 @@ FailureOr<Halide::Type> mt::getHalideType(Type elementType) {
   return failure();
 }
 
-FailureOr<Func> mt::lowerPrimitive(Operation *op, ArrayRef<Func> operands,
-                                   const Expr &batch) {
-  auto fail = [&](const Twine &message) -> FailureOr<Func> {
+FailureOr<LoweredOp> mt::lowerPrimitive(Operation *op,
+                                        ArrayRef<Func> operands,
+                                        const Expr &batch) {
+  auto fail = [&](const Twine &message) -> FailureOr<LoweredOp> {
     op->emitOpError(message);
     return failure();
   };
@@ -641,5 +644,5 @@ FailureOr<Func> mt::lowerPrimitive(Operation *op, ArrayRef<Func> operands,
           .Default([&](Operation *) { return lowerElementwise(l); });
   if (failed(lowered))
     return failure();
-  return l.result;
+  return LoweredOp{l.result, l.accumulator, l.stagedRhs};
 }

@@ -24,15 +24,9 @@
 // process-wide counter so pipelines never hold two Funcs of one name); its
 // pure Vars are "d0".."d(n-1)" in tensor order (Halide argument 0 is the
 // last of them). Reductions (reduce_*, scatter_add) are update definitions
-// of the result Func itself, so a schedule reaches every stage through the
-// one Func it is given. Two helper Funcs a schedule finds by name (with
-// Halide::Internal::find_direct_calls): matmul and batch_matmul sum into
-// "<result>_acc" (pure zero, one update over RDom k), which the result
-// copies, so the sum can be computed per register block; with
-// transpose_rhs they read the rhs through "<result>_rhs_t", the rhs in
-// untransposed [b..., K, N] layout, inlined unless a schedule stages it.
-// Halide may append "$n" to any requested name to keep names unique in the
-// process, so match names with that suffix stripped.
+// of the result Func itself. Names are for reading statements only: Halide
+// may append "$n" to any requested name, so nothing looks a stage up by
+// name; the helper stages of an op come back as Func objects (LoweredOp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,7 +42,18 @@
 
 namespace mt {
 
-/// Builds the Halide Func computing `op`'s single result from its operands'
+/// One op's Halide stages. matmul and batch_matmul sum into `accumulator`
+/// (pure zero, one update over RDom k), which `result` copies, so a schedule
+/// can compute the sum per register block; with transpose_rhs they read the
+/// rhs through `stagedRhs`, the rhs in untransposed [b..., K, N] layout,
+/// inlined unless a schedule stages it. Other ops leave both undefined.
+struct LoweredOp {
+  Halide::Func result;
+  Halide::Func accumulator;
+  Halide::Func stagedRhs;
+};
+
+/// Builds the Halide Funcs computing `op`'s single result from its operands'
 /// Funcs (`operands[i]` computes operand i, in the layout above). `batch` is
 /// the run-time batch size (every `?` dimension of the IR). Unsupported ops
 /// end in op->emitOpError(...) and failure, never a silent fallback.
@@ -56,7 +61,7 @@ namespace mt {
 /// Run-time errors: an index outside the table of `mt.gather` or
 /// `mt.scatter_add` fails the pipeline through Halide's `require` (the
 /// message names the op, the index and the row count).
-mlir::FailureOr<Halide::Func>
+mlir::FailureOr<LoweredOp>
 lowerPrimitive(mlir::Operation *op, llvm::ArrayRef<Halide::Func> operands,
                const Halide::Expr &batch);
 

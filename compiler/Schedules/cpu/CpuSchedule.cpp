@@ -1,6 +1,12 @@
 //===- CpuSchedule.cpp - x86-64 CPU schedules of the mt kernels -----------===//
 //
-// One schedule per kernel class, chosen in scheduleForCpu. Shared rules:
+// scheduleKernel places every stage of a lowered kernel, then hands each
+// stage that is materialized (an output, or a stage with update
+// definitions, which Halide cannot inline) to the schedule of its class:
+// elementwise/injective, reduction, matmul-like (CpuMatmulSchedule.cpp),
+// gather, scatter. Pure intermediate stages are inlined into their
+// consumers; a matmul-like anchor computes its epilogue in its register
+// tiles. Shared rules:
 //  - vectors are the target's natural f32 width W (8 AVX2, 16 AVX-512); i32
 //    and i1 results use the same lane count, since their operands are 4-byte
 //    values;
@@ -11,26 +17,26 @@
 //  - the loops outside the vector are fused into one parallel loop whose
 //    tasks cover about kElementsPerTask results, so small kernels (batch 1)
 //    run in one task and pay no threading overhead;
-//  - every dimension gets an estimate (kCpuBatchEstimate for the batch), so
-//    an autoscheduler can seed from these Funcs too.
+//  - every output gets an estimate on every dimension (kBatchEstimate for
+//    the batch), so an autoscheduler can seed from these Funcs too.
 //
-// Timings in the comments: bench/kernels (mt-bench-kernels: JIT, host
-// target, best of up to 10 runs, batch 32) on the development machine, 2
-// vCPUs of an Intel Xeon with AVX-512 (Sapphire Rapids features; the
-// natural f32 vector is 16), shared with other builds (load average 2.5-4,
-// so repeated runs vary by up to 2x), against the same algorithm with no
-// schedule (all inline and serial; the matmul accumulator per element).
+// Timings in the comments of the map, reduction, gather and scatter
+// schedules: bench/kernels (mt-bench-kernels: JIT, host target, best of up
+// to 10 runs, batch 32) on 2 vCPUs of an Intel Xeon with AVX-512 (Sapphire
+// Rapids features; the natural f32 vector is 16), shared with other builds
+// (load average 2.5-4, so repeated runs vary by up to 2x), against the same
+// algorithm with no schedule (all inline and serial).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Schedules/cpu/CpuSchedule.h"
 
+#include "Schedules/cpu/CpuMatmulSchedule.h"
+#include "Schedules/cpu/CpuScheduleUtil.h"
+
 #include "mt/Dialect/MTOps.h"
 
 #include "llvm/ADT/STLExtras.h"
-
-#include <cassert>
-#include <map>
 
 using Halide::Func;
 using Halide::RVar;
@@ -38,46 +44,10 @@ using Halide::Stage;
 using Halide::TailStrategy;
 using Halide::Var;
 using Halide::VarOrRVar;
+using namespace mt;
+using namespace mt::cpu;
 
 namespace {
-
-/// About 32 KiB of f32 results per parallel task: large enough to hide the
-/// thread pool's per-task cost (a few microseconds), small enough that the
-/// batch-32 kernels of the examples still split across both cores.
-constexpr int64_t kElementsPerTask = 8192;
-
-/// The result's pure dimensions in Halide order (innermost first).
-struct Dims {
-  std::vector<Var> vars;
-  std::vector<int64_t> extents; // -1 for the batch
-  /// Inner-loop steps behind each result: the reduced extent of a
-  /// reduction or matmul, 1 for a map. Sizes the parallel tasks.
-  int64_t workPerResult = 1;
-};
-
-int64_t estimateOf(int64_t extent) {
-  return extent < 0 ? mt::kCpuBatchEstimate : extent;
-}
-
-Dims dimsOf(const Func &f, llvm::ArrayRef<int64_t> shape) {
-  Dims d;
-  d.vars = f.args();
-  d.extents.assign(shape.rbegin(), shape.rend());
-  return d;
-}
-
-/// Product of the estimated extents of dimensions [from, to).
-int64_t elements(const Dims &d, size_t from, size_t to) {
-  int64_t n = 1;
-  for (size_t i = from; i < to; ++i)
-    n *= estimateOf(d.extents[i]);
-  return n;
-}
-
-void setEstimates(Func f, const Dims &d) {
-  for (auto [var, extent] : llvm::zip(d.vars, d.extents))
-    f.set_estimate(var, 0, static_cast<int>(estimateOf(extent)));
-}
 
 /// The dimension to vectorize: the innermost one whose extent is not 1
 /// (keep_dims and one_hot results can have a unit innermost dimension).
@@ -86,13 +56,6 @@ int vectorDim(const Dims &d) {
     if (d.extents[i] != 1)
       return static_cast<int>(i);
   return -1;
-}
-
-int powerOfTwoBelow(int64_t n) {
-  int p = 1;
-  while (2 * p <= n)
-    p *= 2;
-  return p;
 }
 
 /// Vectorizes `v` (extent `extent`, -1 for the batch) of a stage by W, or by
@@ -111,10 +74,35 @@ void vectorizeDim(Stage s, const VarOrRVar &v, int64_t extent, int width,
                         : TailStrategy::GuardWithIf);
 }
 
-/// Fuses the pure dimensions [from, rank) of a stage into one loop and runs
-/// it in parallel, `perIteration` results per iteration of that loop; false
-/// when the work is too small to split.
-bool parallelizeOuter(Stage s, const Dims &d, size_t from,
+} // namespace
+
+Dims cpu::dimsOf(const Func &f, llvm::ArrayRef<int64_t> shape) {
+  Dims d;
+  d.vars = f.args();
+  d.extents.assign(shape.rbegin(), shape.rend());
+  return d;
+}
+
+int64_t cpu::elements(const Dims &d, size_t from, size_t to) {
+  int64_t n = 1;
+  for (size_t i = from; i < to; ++i)
+    n *= estimateOf(d.extents[i]);
+  return n;
+}
+
+void cpu::setEstimates(Func f, const Dims &d) {
+  for (auto [var, extent] : llvm::zip(d.vars, d.extents))
+    f.set_estimate(var, 0, static_cast<int>(estimateOf(extent)));
+}
+
+int cpu::powerOfTwoBelow(int64_t n) {
+  int p = 1;
+  while (2 * p <= n)
+    p *= 2;
+  return p;
+}
+
+bool cpu::parallelizeOuter(Stage s, const Dims &d, size_t from,
                       int64_t perIteration) {
   size_t rank = d.vars.size();
   perIteration *= d.workPerResult;
@@ -135,9 +123,7 @@ bool parallelizeOuter(Stage s, const Dims &d, size_t from,
   return true;
 }
 
-/// A pure stage or an update with no reduction domain: vector innermost,
-/// parallel outside.
-void scheduleMap(Stage s, const Dims &d, int width, bool pureStage) {
+void cpu::scheduleMap(Stage s, const Dims &d, int width, bool pureStage) {
   int p = vectorDim(d);
   if (p < 0)
     return;
@@ -153,6 +139,8 @@ void scheduleMap(Stage s, const Dims &d, int width, bool pureStage) {
     s.parallel(d.vars[p], static_cast<int>(kElementsPerTask / width),
                TailStrategy::GuardWithIf);
 }
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Elementwise and injective (also broadcast, data movement, constants,
@@ -221,102 +209,6 @@ void scheduleReduction(Func f, const Dims &d, int width, bool innermostAxis) {
 }
 
 //===----------------------------------------------------------------------===//
-// Matmul and batch_matmul: the result is tiled into blocks of kRowsPerBlock
-// rows by 2 W-wide column vectors, and the accumulator Func "<result>_acc"
-// (LowerPrimitive.h) is computed per block with its K loop outside the
-// unrolled block, so the 2 x kRowsPerBlock accumulator vectors stay in
-// registers across K while each step loads one rhs row segment and
-// broadcasts kRowsPerBlock lhs scalars. No rfactor: each dot product keeps
-// its input order. Blocks of rows and the batch dimensions form the parallel
-// loop; the columns of one row block run inside it, so its lhs rows stay in
-// L1 while the rhs streams from L2. Tiles never exceed the static extents
-// (ragged edges shift inwards, recomputing a few results), so every block
-// has constant extents and unrolls; a dynamic M (rows are the batch) uses
-// one-row blocks.
-//
-// Measured (ms, unscheduled -> scheduled):
-//   matmul [32,128,512] x [512,512]          1568 -> 18.9  (83x, ~110 GFLOP/s)
-//   matmul [32,128,512] x [512,512]^T          70 -> 20.0  (3.5x)
-//   batch_matmul [32,8,128,64] x [..,128,64]^T 10 -> 4.6-6.2 (1.6-2.2x)
-// The first version (one Func, accumulating in memory, no staged rhs) took
-// 30 ms, 67 ms and 16 ms. Blocks of 8 rows measured within the noise of 4.
-//===----------------------------------------------------------------------===//
-
-constexpr int kRowsPerBlock = 4;
-
-/// The name lowerPrimitive asked for: Halide appends "$n" to a name it
-/// has handed out before (or whose hash bucket it has).
-std::string requestedName(const std::string &name) {
-  return name.substr(0, name.find('$'));
-}
-
-/// The Func that `caller` calls under the requested name `wanted`, if any.
-Func producer(const Func &caller, const std::string &wanted) {
-  for (const auto &call :
-       Halide::Internal::find_direct_calls(caller.function()))
-    if (requestedName(call.first) == wanted)
-      return Func(call.second);
-  return Func();
-}
-
-/// With transpose_rhs the accumulator reads the rhs through
-/// "<result>_rhs_t"; staging it once per call in [b..., K, N] layout makes
-/// the block's vector loads over N dense instead of K-strided gathers.
-void stageTransposedRhs(mlir::Operation *op, const Func &f, const Func &acc,
-                        int width) {
-  Func rhsT = producer(acc, requestedName(f.name()) + "_rhs_t");
-  if (!rhsT.defined())
-    return;
-  llvm::ArrayRef<int64_t> rhsShape =
-      op->getOperand(1).getType().cast<mlir::RankedTensorType>().getShape();
-  std::vector<int64_t> shape(rhsShape.begin(), rhsShape.end());
-  std::swap(shape[shape.size() - 2], shape.back());
-  rhsT.compute_root();
-  scheduleMap(rhsT, dimsOf(rhsT, shape), width, /*pureStage=*/true);
-}
-
-void tileMatmul(mlir::Operation *op, Func f, const Dims &d, int width) {
-  Func acc = producer(f, requestedName(f.name()) + "_acc");
-  assert(acc.defined() && "lowerPrimitive names the matmul accumulator");
-  if (!acc.defined())
-    return;
-  int64_t nExtent = d.extents[0], mExtent = d.extents[1];
-  int lanes = nExtent >= width ? width : powerOfTwoBelow(nExtent);
-  int cols = nExtent >= 2 * width ? 2 * width : lanes;
-  int rows = mExtent < 0
-                 ? 1
-                 : static_cast<int>(std::min<int64_t>(mExtent, kRowsPerBlock));
-  Var n = d.vars[0], m = d.vars[1], ni("ni"), mi("mi");
-  f.split(n, n, ni, cols, TailStrategy::ShiftInwards)
-      .split(m, m, mi, rows, TailStrategy::ShiftInwards)
-      .reorder(ni, mi, n, m);
-  if (lanes > 1)
-    f.vectorize(ni, lanes);
-  parallelizeOuter(f, d, 1, rows * estimateOf(nExtent));
-
-  acc.compute_at(f, n);
-  Var an = acc.args()[0], am = acc.args()[1], ani("ani");
-  RVar k = acc.rvars(0)[0];
-  if (lanes > 1)
-    acc.vectorize(an, lanes);
-  acc.unroll(am);
-  Stage update = acc.update(0);
-  update.reorder(an, am, k).split(an, an, ani, lanes).unroll(an).unroll(am);
-  if (lanes > 1)
-    update.vectorize(ani);
-  stageTransposedRhs(op, f, acc, width);
-}
-
-void scheduleMatmul(mlir::Operation *op, Func f, const Dims &d, int width) {
-  tileMatmul(op, f, d, width);
-}
-
-void scheduleBatchMatmul(mlir::Operation *op, Func f, const Dims &d,
-                         int width) {
-  tileMatmul(op, f, d, width);
-}
-
-//===----------------------------------------------------------------------===//
 // Gather and scatter_add. A gather is a map whose innermost dimension reads
 // a contiguous table row. A scatter's update must visit the indices in
 // order (two may name one row), so its reduction domain stays serial; the
@@ -361,32 +253,74 @@ int64_t reductionAxis(mlir::Operation *op) {
   return op->getAttrOfType<mlir::IntegerAttr>("axis").getInt();
 }
 
-} // namespace
+bool isMatmulLike(mlir::Operation *op) {
+  return llvm::isa<MatmulOp, BatchMatmulOp>(op);
+}
 
-void mt::scheduleForCpu(mlir::Operation *op, Func result,
-                        llvm::ArrayRef<int64_t> shape,
-                        const Halide::Target &target) {
-  Dims d = dimsOf(result, shape);
-  setEstimates(result, d);
-  int width = target.natural_vector_size(Halide::Float(32));
-  if (llvm::isa<MatmulOp>(op)) {
-    d.workPerResult = estimateOf(operandShape(op, 0).back());
-    scheduleMatmul(op, result, d, width);
-  } else if (auto bmm = llvm::dyn_cast<BatchMatmulOp>(op)) {
-    llvm::ArrayRef<int64_t> lhs = operandShape(op, 0);
-    d.workPerResult =
-        estimateOf(lhs[lhs.size() - (bmm.getTransposeLhs() ? 2 : 1)]);
-    scheduleBatchMatmul(op, result, d, width);
-  } else if (llvm::isa<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>(op)) {
+/// The schedule of one materialized stage that is not matmul-like, by the
+/// class of the op that made it.
+void scheduleStage(mlir::Operation *op, Func f, llvm::ArrayRef<int64_t> shape,
+                   int width) {
+  Dims d = dimsOf(f, shape);
+  if (llvm::isa<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>(op)) {
     llvm::ArrayRef<int64_t> input = operandShape(op, 0);
     int64_t axis = reductionAxis(op);
     d.workPerResult = estimateOf(input[axis]);
-    scheduleReduction(result, d, width,
+    scheduleReduction(f, d, width,
                       axis == static_cast<int64_t>(input.size()) - 1);
   } else if (llvm::isa<GatherOp>(op))
-    scheduleGather(result, d, width);
+    scheduleGather(f, d, width);
   else if (llvm::isa<ScatterAddOp>(op))
-    scheduleScatter(result, d, width);
+    scheduleScatter(f, d, width);
   else
-    scheduleElementwise(result, d, width);
+    scheduleElementwise(f, d, width);
+}
+
+/// `op`'s matmul stages with `out` as the Func tiled in registers.
+MatmulStages matmulStages(const LoweredKernel &k, mlir::Operation *op,
+                          const KernelStage &out) {
+  Func staged = k.helperOf(op, StageRole::StagedOperand);
+  return {op,
+          out.func,
+          out.shape,
+          k.helperOf(op, StageRole::Accumulator),
+          staged,
+          staged.defined() ? staged : k.funcOf(op->getOperand(1)),
+          k.batch};
+}
+
+} // namespace
+
+void cpu::scheduleKernel(LoweredKernel &k, const Halide::Target &target) {
+  int width = target.natural_vector_size(Halide::Float(32));
+  for (size_t i = 0; i < k.stages.size(); ++i) {
+    KernelStage &stage = k.stages[i];
+    bool tiledByAnchor = k.anchorOutput == i;
+    switch (stage.role) {
+    case StageRole::Accumulator:
+    case StageRole::StagedOperand:
+    case StageRole::Epilogue:
+      continue; // placed by the matmul schedule, or inlined
+    case StageRole::Value:
+      if (isMatmulLike(stage.op)) {
+        if (stage.op == k.anchor && k.anchorOutput)
+          continue; // inlined into the output that tiles it
+        stage.func.compute_root();
+        scheduleMatmul(matmulStages(k, stage.op, stage), target);
+      } else if (stage.func.has_update_definition()) {
+        stage.func.compute_root();
+        scheduleStage(stage.op, stage.func, stage.shape, width);
+      }
+      continue; // other pure values are inlined
+    case StageRole::Output:
+      setEstimates(stage.func, dimsOf(stage.func, stage.shape));
+      if (tiledByAnchor)
+        scheduleMatmul(matmulStages(k, k.anchor, stage), target);
+      else if (isMatmulLike(stage.op))
+        scheduleMatmul(matmulStages(k, stage.op, stage), target);
+      else
+        scheduleStage(stage.op, stage.func, stage.shape, width);
+      continue;
+    }
+  }
 }
