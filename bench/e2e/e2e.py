@@ -103,7 +103,8 @@ def torch_times(configs, processes, work):
              "--configs", names, "--min-time", "2", "--json", log], env=env, cwd=ANCHOR)
         for line in open(log):
             r = json.loads(line)
-            results.setdefault(r["name"], []).append(r["median_s"])
+            if "name" in r:  # the first line is a header describing the set-up
+                results.setdefault(r["name"], []).append(r["median_s"])
     return {name: statistics.median(v) for name, v in results.items()}
 
 
@@ -118,11 +119,14 @@ def main():
     builds = [m.split("=", 1) for m in args.mtc] or [["MTC", os.path.join(ROOT, "build", "bin", "mtc")]]
     configs = args.configs.split(",")
     work = tempfile.mkdtemp(prefix="bench-e2e-")
-    print("machine: " + machine())
+    print("machine: " + machine(), flush=True)
     times = {}
     for label, mtc in builds:
         for config in configs:
             times[label, config] = mtc_times(mtc, config, work, args.processes)
+            print("  %s %s: inference %.1f ms, train step %.1f ms, compile %.0f s" %
+                  ((label, config) + tuple(1e3 * t for t in times[label, config][:2]) +
+                   (times[label, config][2],)), flush=True)
     torch = None if args.no_torch else torch_times(configs, args.processes, work)
     print("load after: " + " ".join(open("/proc/loadavg").read().split()[:3]))
     header = "%-10s %-11s" % ("config", "per batch")
