@@ -227,8 +227,18 @@ namespace {
 TEST(Avx512MatmulCodegen, CompilesToZmmFmas) {
   mlir::MLIRContext context;
   context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      mlir::parseSourceString(kCases[0].source, &context);
+  // 48 columns and 16 rows: room for the whole 3 x 8 tile.
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString(R"(
+func @f(%x: tensor<?x16x64xf32>, %w: tensor<48x64xf32>, %b: tensor<48xf32>) -> tensor<?x16x48xf32> {
+  %k = mt.kernel "k" (%x, %w, %b) : (tensor<?x16x64xf32>, tensor<48x64xf32>, tensor<48xf32>) -> tensor<?x16x48xf32> {
+  ^bb0(%a: tensor<?x16x64xf32>, %c: tensor<48x64xf32>, %d: tensor<48xf32>):
+    %0 = mt.matmul %a, %c {transpose_rhs = true} : (tensor<?x16x64xf32>, tensor<48x64xf32>) -> tensor<?x16x48xf32>
+    %1 = mt.add %0, %d : (tensor<?x16x48xf32>, tensor<48xf32>) -> tensor<?x16x48xf32>
+    mt.yield %1 : tensor<?x16x48xf32>
+  }
+  return %k : tensor<?x16x48xf32>
+})",
+                                                                   &context);
   ASSERT_TRUE(module);
   mt::KernelOp kernel;
   module->walk([&](mt::KernelOp k) { kernel = k; });

@@ -1,30 +1,32 @@
 //===- CpuMatmulSchedule.cpp - register-tiled CPU matmuls -----------------===//
 //
-// The result (or the end of its epilogue) is cut into register tiles of
-// `rows` x (`vectors` x W) results. The accumulator is computed per tile
-// with the K loop outside the unrolled tile, so the tile's accumulators stay
-// in vector registers for the whole reduction (Halide gives the constant-
-// size tile a stack slot that LLVM promotes to registers) while each K step
-// loads `vectors` rhs vectors and broadcasts `rows` lhs scalars. The
-// epilogue (bias, activation, residual, scale) is evaluated on the tile
-// before it is stored. No rfactor: each dot product keeps its input order,
-// so results are bit-identical run to run and across thread counts.
+// The result (or the end of its epilogue) is cut into column blocks of
+// `vectors` x W columns and row tiles of `rows`; the epilogue (bias,
+// activation, residual, scale) is evaluated per tile from the block's
+// accumulators before it is stored.
 //
-// Cache blocking: row tiles are grouped into blocks of about kBlockBytes of
-// lhs rows; inside a block, each column panel of the rhs (K x vectors*W) is
-// reused by every row tile of the block from L1/L2, while the block's lhs
-// rows stay in L2. Blocks (and the batch dimensions) form the parallel loop.
+// Accumulators: one column block's (rows of the matrix x its columns) are
+// computed in a small buffer that stays in L1/L2. K runs in blocks of up to
+// kMaxKBlock steps; per K block the rhs panel (K block x columns) is packed
+// into a dense buffer, then each row tile loads its accumulators, runs the
+// K block with them in registers (vector FMAs of `vectors` rhs loads by
+// `rows` lhs broadcasts per step; LLVM promotes the loop-invariant loads
+// and stores) and stores them back. The sum keeps its order (k ascending,
+// no rfactor), so results are bit-identical run to run, across thread
+// counts and whatever the blocking.
 //
-// Ragged edges shift inwards (a few results are recomputed, never read out
-// of bounds), so every tile has constant extents and unrolls. When the rows
-// are the dynamic batch, the tile is specialized on batch >= rows, with
-// one-row tiles below that.
+// Parallel loop: column blocks run inside each (row block, batch index);
+// row blocks are the whole matrix unless its accumulators outgrow
+// kAccumulatorBytes. Ragged column and row edges shift inwards (a few
+// results are recomputed, nothing is read out of bounds), so tiles have
+// constant extents and unroll. When the rows are the dynamic batch, tiles
+// have one row (see scheduleMatmul for why).
 //
-// The rhs of transpose_rhs (PyTorch's [out, in] weights) is staged once per
-// call into [K, N] in tiled, vectorized blocks: that is O(N K) against the
+// The rhs of transpose_rhs (PyTorch's [out, in] weights) is first staged
+// once per call into [K, N] in vectorized tiles: O(N K) against the
 // O(M N K) of the product, the operand packing every BLAS does per call.
 //
-// Measured: see the table at scheduleMatmul.
+// Measured: at scheduleMatmul.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,25 +51,33 @@ using namespace mt::cpu;
 
 namespace {
 
-/// Bytes of lhs rows per cache block: half of a 512 KiB L2 (Zen 3; Sapphire
-/// Rapids has 2 MiB), leaving room for the rhs panel and the results.
-constexpr int64_t kBlockBytes = 192 * 1024;
-constexpr int64_t kMaxRowTilesPerBlock = 16;
+/// Bytes of one column block's accumulators (rows x cols f32), kept below
+/// glibc's mmap threshold (128 KiB) so the per-block buffer is reused from
+/// the heap instead of being mapped, and first-touched, on every block.
+constexpr int64_t kAccumulatorBytes = 64 * 1024;
 
-/// The register tile of a target: rows x vectors accumulators, plus
-/// `vectors` rhs loads and one broadcast live per K step.
+/// The largest K block: the packed panel of 128 K steps by 24 columns is
+/// 12 KiB, which stays in a 32 KiB L1 beside the accumulators and lhs rows.
+constexpr int64_t kMaxKBlock = 128;
+
+/// A register tile: rows x vectors accumulators, plus `vectors` rhs loads
+/// and one broadcast live per K step.
 struct RegisterTile {
   int vectors;
   int rows;
 };
 
-RegisterTile registerTileOf(const Halide::Target &target) {
-  // AVX-512: 3 x 8 = 24 of the 32 zmm registers hold accumulators.
+/// The register tiles of a target in order of preference; the first whose
+/// row count divides the rows of the product is taken, so no row tile needs
+/// a guard (the rows are 128, 64, 16, 3, 512 or 2048 in the models).
+std::vector<RegisterTile> registerTilesOf(const Halide::Target &target) {
+  // AVX-512: 24 of the 32 zmm registers hold accumulators.
   if (target.has_feature(Halide::Target::AVX512))
-    return {3, 8};
-  // AVX2: 2 x 6 = 12 of the 16 ymm registers (the BLIS/OpenBLAS Haswell
-  // shape), leaving 2 for rhs vectors and 1 for the broadcast.
-  return {2, 6};
+    return {{3, 8}, {4, 6}, {6, 4}};
+  // AVX2: 12 of the 16 ymm registers hold accumulators. 3 x 4 measured 21%
+  // faster than 2 x 6 over the seed config's products (rows 128 are not a
+  // multiple of 6); 2 x 6 remains for rows that are.
+  return {{3, 4}, {2, 6}};
 }
 
 llvm::ArrayRef<int64_t> operandShape(mlir::Operation *op, unsigned i) {
@@ -81,8 +91,19 @@ int64_t reducedExtent(mlir::Operation *op) {
   return lhs[lhs.size() - (bmm && bmm.getTransposeLhs() ? 2 : 1)];
 }
 
+/// The K block: all of K up to kMaxKBlock, else the largest divisor of K
+/// in [kMaxKBlock / 2, kMaxKBlock] (so the K loop needs no guard), else K.
+int64_t kBlockOf(int64_t k) {
+  if (k <= kMaxKBlock)
+    return k;
+  for (int64_t block = kMaxKBlock; block >= kMaxKBlock / 2; --block)
+    if (k % block == 0)
+      return block;
+  return k;
+}
+
 /// Loop names shared by every specialization of the tiled Func, so the
-/// accumulator and the packed rhs can be computed at the same loops in each.
+/// accumulator can be computed at the same loop in each.
 struct TileLoops {
   Var colBlock{"col_block"}, colVector{"col_vector"}, lane{"lane"};
   Var rowBlock{"row_block"}, rowTile{"row_tile"}, row{"row"};
@@ -97,6 +118,7 @@ struct TileShape {
 /// Tiles one (specialization of a) stage: loops, innermost first,
 ///   lane (vector) . col_vector (unrolled) . row (unrolled) . row_tile .
 ///   col_block . row_block x batch dims (fused: tile_outer, parallel)
+/// This is where the epilogue is evaluated, from the block's accumulators.
 void tileStage(Stage s, const Dims &d, const TileShape &t, const TileLoops &l,
                bool parallel) {
   Var n = d.vars[0], m = d.vars[1];
@@ -123,35 +145,48 @@ void tileStage(Stage s, const Dims &d, const TileShape &t, const TileLoops &l,
     s.parallel(l.outer);
 }
 
-/// The accumulator per register tile: zero, then the K loop around the
-/// unrolled tile.
-void scheduleAccumulator(Func acc, const Func &out, const TileShape &t,
-                         const TileLoops &l) {
-  Var n = acc.args()[0], m = acc.args()[1], lane("acc_lane");
-  RVar k = acc.rvars(0)[0];
-  acc.compute_at(out, l.rowTile);
-  acc.split(n, n, lane, t.lanes).unroll(n).unroll(m);
+/// The accumulators of one column block (blockRows x cols) live in memory
+/// that stays in L1/L2. Per K block, each row tile loads its accumulators,
+/// runs the K block with them in registers (LLVM promotes the loop-
+/// invariant loads and stores) and stores them back; the rhs panel of the K
+/// block (kBlock x cols) is packed into a dense buffer first, shared by the
+/// block's row tiles. The sum keeps its order (k ascending), so results do
+/// not depend on the blocking.
+void scheduleAccumulator(Func acc, const Func &rhs, const Func &out,
+                         const TileShape &t, const TileLoops &l,
+                         int64_t kExtent, int64_t kBlock, bool rowsDivide) {
+  Var n = acc.args()[0], m = acc.args()[1], lane("acc_lane"),
+      rowTile("acc_row_tile"), row("acc_row");
+  RVar k = acc.rvars(0)[0], kOuter("k_block"), kInner("k_in");
+  acc.compute_at(out, l.colBlock);
+  acc.split(n, n, lane, t.lanes).unroll(n);
   Stage update = acc.update(0);
-  update.reorder(n, m, k).split(n, n, lane, t.lanes).unroll(n).unroll(m);
+  update.split(n, n, lane, t.lanes)
+      .split(m, rowTile, row, t.rows,
+             rowsDivide ? TailStrategy::RoundUp : TailStrategy::GuardWithIf);
+  if (kBlock < kExtent)
+    update.split(k, kOuter, kInner, static_cast<int>(kBlock))
+        .reorder(lane, n, row, kInner, rowTile, kOuter);
+  else
+    update.reorder(lane, n, row, k, rowTile);
+  update.unroll(n).unroll(row);
   if (t.lanes > 1) {
     acc.vectorize(lane);
     update.vectorize(lane);
   }
-}
 
-/// The rhs column panel of a column block (K x cols), copied per block into
-/// a dense buffer the block's row tiles share. Without it each K step reads
-/// a rhs row N floats after the last one: at N = 512 that stride maps all of
-/// a panel's lines to 2 of L1's 64 sets (measured: x.W^T 4096x512x512 at 31%
-/// of peak, dY.W at 51%, before packing).
-void schedulePackedRhs(const Func &rhs, Func acc, const Func &out,
-                       const TileShape &t, const TileLoops &l) {
+  // Without packing each K step reads a rhs row N floats after the last:
+  // at N = 512 that stride maps a whole panel to 2 of L1's 64 sets
+  // (measured: x.W^T 4096x512x512 at 31% of peak, dY.W at 51%, unpacked).
   Func packed = Func(rhs).in(acc);
-  Var n = packed.args()[0], lane("packed_lane");
-  packed.compute_at(out, l.colBlock).store_at(out, l.outer);
-  packed.split(n, n, lane, t.lanes, TailStrategy::ShiftInwards).unroll(n);
+  Var pn = packed.args()[0], pLane("packed_lane");
+  if (kBlock < kExtent)
+    packed.compute_at(acc, kOuter);
+  else
+    packed.compute_at(out, l.colBlock);
+  packed.split(pn, pn, pLane, t.lanes, TailStrategy::ShiftInwards).unroll(pn);
   if (t.lanes > 1)
-    packed.vectorize(lane);
+    packed.vectorize(pLane);
 }
 
 /// The transposed rhs [K, N] of a 2-D [N, K] weight, staged once per call in
@@ -166,49 +201,62 @@ void scheduleStagedRhs(Func staged, int lanes, int kLanes) {
     staged.vectorize(ni);
 }
 
+/// Rows per block: all rows of the matrix when its accumulators fit
+/// kAccumulatorBytes, else blocks of about that size, evened out so the
+/// shifted last block recomputes few rows, a multiple of the tile's rows.
+int64_t blockRowsOf(int64_t rows, int64_t tileRows, int cols) {
+  int64_t maxRows = std::max<int64_t>(
+      tileRows, kAccumulatorBytes / (cols * 4) / tileRows * tileRows);
+  int64_t blocks = (rows + maxRows - 1) / maxRows;
+  int64_t even = (rows + blocks - 1) / blocks;
+  int64_t blockRows = (even + tileRows - 1) / tileRows * tileRows;
+  return blockRows <= rows ? blockRows
+                           : std::max<int64_t>(tileRows,
+                                               rows / tileRows * tileRows);
+}
+
 } // namespace
 
-// Measured: filled in from mt-bench-matmul (see bench/README.md).
+// Measured: see bench/README.md (mt-bench-matmul), summed over the seed
+// config's 21 products on 2 vCPUs of an AMD EPYC (Zen 3, AVX2), medians of
+// 7 runs: register tile at the row tile, unblocked K, panel packed per
+// column block: 818 ms; K blocks of 128 with 3 x 4 tiles: 645 ms.
 void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   int width = target.natural_vector_size(Halide::Float(32));
   Dims d = dimsOf(s.out, s.shape);
   int64_t nExtent = d.extents[0], mExtent = d.extents[1];
   int64_t k = estimateOf(reducedExtent(s.op));
-  RegisterTile tile = registerTileOf(target);
+  bool batchRows = mExtent < 0;
 
+  std::vector<RegisterTile> tiles = registerTilesOf(target);
+  RegisterTile tile = tiles.front();
+  bool rowsDivide = batchRows;
+  for (RegisterTile candidate : tiles) {
+    int rows = static_cast<int>(std::min<int64_t>(candidate.rows, mExtent));
+    if (!batchRows && mExtent % rows == 0) {
+      tile = {candidate.vectors, rows};
+      rowsDivide = true;
+      break;
+    }
+  }
   TileShape shape;
   shape.lanes = nExtent >= width ? width : powerOfTwoBelow(nExtent);
   shape.vectors = static_cast<int>(
       std::clamp<int64_t>(nExtent / shape.lanes, 1, tile.vectors));
-  // Rows that are the batch get full tiles only when there are enough rows
-  // (a specialization below). A one-column result (a binary or regression
-  // head) has no vector for the tile to share, and LLVM compiles the two
-  // specializations' scalar sums differently (they differ in the last bit),
-  // so it keeps one-row tiles at every batch: predictions must not depend on
-  // the batch size.
-  bool batchRows = mExtent < 0;
-  shape.rows = batchRows && shape.lanes == 1
-                   ? 1
-                   : static_cast<int>(std::min<int64_t>(
-                         batchRows ? tile.rows : mExtent, tile.rows));
-  // Row blocks: with batch dimensions (every product the models make), all
-  // rows of one matrix form the block, so each rhs panel is packed once per
-  // matrix and the batch dimensions carry the parallel loop. A 2-D lhs gets
-  // blocks of about kBlockBytes of lhs rows, evened out so the shifted last
-  // block recomputes few rows, and those carry the parallel loop.
-  if (batchRows) {
-    shape.blockRows = shape.rows;
-  } else if (d.vars.size() > 2) {
-    shape.blockRows = mExtent;
-  } else {
-    int64_t maxBlockRows =
-        shape.rows *
-        std::clamp<int64_t>(kBlockBytes / (shape.rows * k * 4), 1,
-                            kMaxRowTilesPerBlock);
-    int64_t blocks = (mExtent + maxBlockRows - 1) / maxBlockRows;
-    shape.blockRows =
-        std::max<int64_t>(shape.rows, (mExtent + blocks - 1) / blocks);
-  }
+  // Rows that are the batch (a 2-D lhs [?, K]: the heads and the task
+  // encoder, well under 1% of the flops) keep one-row tiles: a tile
+  // specialized on the batch size computes a row with other instructions
+  // than the one-row fallback, and LLVM contracts their multiply-adds into
+  // FMAs differently (the last bit differs), while predictions must not
+  // depend on --batch-size. Every larger product has batch dimensions, which
+  // carry the parallel loop, and tiles its static rows.
+  shape.rows = batchRows ? 1
+                         : static_cast<int>(
+                               std::min<int64_t>(mExtent, tile.rows));
+  shape.blockRows =
+      batchRows ? shape.rows
+                : blockRowsOf(mExtent, shape.rows, shape.vectors * shape.lanes);
+  rowsDivide = rowsDivide && shape.blockRows % shape.rows == 0;
 
   // Parallel when the whole product is worth more than two tasks.
   int64_t work = elements(d, 0, d.vars.size()) * k;
@@ -216,19 +264,10 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
 
   TileLoops loops;
   Func out = s.out;
-  if (batchRows && shape.rows > 1) {
-    tileStage(out.specialize(s.batch >= shape.rows), d, shape, loops,
-              parallel);
-    TileShape oneRow = shape;
-    oneRow.rows = 1;
-    oneRow.blockRows = 1;
-    tileStage(out, d, oneRow, loops, parallel);
-  } else {
-    tileStage(out, d, shape, loops, parallel);
-  }
-  scheduleAccumulator(s.accumulator, out, shape, loops);
+  tileStage(out, d, shape, loops, parallel);
+  scheduleAccumulator(s.accumulator, s.rhs, out, shape, loops, k, kBlockOf(k),
+                      rowsDivide);
   if (s.stagedRhs.defined() && !llvm::isa<BatchMatmulOp>(s.op))
     scheduleStagedRhs(s.stagedRhs, shape.lanes,
                       powerOfTwoBelow(std::min<int64_t>(k, width)));
-  schedulePackedRhs(s.rhs, s.accumulator, out, shape, loops);
 }

@@ -30,8 +30,6 @@ struct MatmulStages {
   /// The Func the accumulator reads the rhs from: `stagedRhs`, or the rhs
   /// operand itself.
   Halide::Func rhs;
-  /// The run-time batch size, for specializations on it.
-  Halide::Expr batch;
 };
 
 /// Tiles `stages.out` in register blocks of the target's shape and computes

@@ -285,8 +285,7 @@ MatmulStages matmulStages(const LoweredKernel &k, mlir::Operation *op,
           out.shape,
           k.helperOf(op, StageRole::Accumulator),
           staged,
-          staged.defined() ? staged : k.funcOf(op->getOperand(1)),
-          k.batch};
+          staged.defined() ? staged : k.funcOf(op->getOperand(1))};
 }
 
 } // namespace
