@@ -45,8 +45,7 @@ inline mlir::Operation *wrapInKernel(mlir::Operation *op) {
 /// The kernel around `op`, lowered and (if `scheduled`) scheduled; exits on
 /// failure, since a bench has nobody to report to.
 inline LoweredKernel lowerOneOp(mlir::Operation *op,
-                                const Halide::Target &target,
-                                bool scheduled) {
+                                const Halide::Target &target, bool scheduled) {
   mlir::FailureOr<LoweredKernel> lowered =
       lowerKernel(llvm::cast<KernelOp>(op->getParentOp()));
   if (mlir::failed(lowered) ||

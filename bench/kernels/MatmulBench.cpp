@@ -139,16 +139,17 @@ std::string s(long v) { return std::to_string(v); }
 /// The products of one config: each linear in the forward (x W^T), input
 /// gradient (dY W) and weight gradient (x^T dY per example) layouts, and
 /// attention's per-head products forward and backward.
-std::vector<Shape> shapesOf(const std::string &config, long f, long seq,
-                            long d, long heads, long ff, long tasks) {
+std::vector<Shape> shapesOf(const std::string &config, long f, long seq, long d,
+                            long heads, long ff, long tasks) {
   std::vector<Shape> shapes;
   auto linear = [&](const std::string &what, long rows, long in, long out) {
-    std::string x = "?x" + s(rows) + "x" + s(in), y = "?x" + s(rows) + "x" +
-                                                      s(out);
+    std::string x = "?x" + s(rows) + "x" + s(in),
+                y = "?x" + s(rows) + "x" + s(out);
     std::string w = s(out) + "x" + s(in);
     double m = kBatch * rows;
-    shapes.push_back({config + " " + what + " x.W^T", "mt.matmul %a, %b {transpose_rhs = true}",
-                      t(x), t(w), t(y), m, double(out), double(in), 1});
+    shapes.push_back({config + " " + what + " x.W^T",
+                      "mt.matmul %a, %b {transpose_rhs = true}", t(x), t(w),
+                      t(y), m, double(out), double(in), 1});
     shapes.push_back({config + " " + what + " dY.W", "mt.matmul %a, %b", t(y),
                       t(w), t(x), m, double(in), double(out), 1});
     shapes.push_back({config + " " + what + " x^T.dY",
@@ -174,8 +175,8 @@ std::vector<Shape> shapesOf(const std::string &config, long f, long seq,
                 P = s(q) + "x" + s(kv);
     // Q K^T (also dP = dO V^T), P V (also dQ = dS K), P^T dO (also
     // dK = dS^T Q).
-    head(what + " Q.K^T", "mt.batch_matmul %a, %b {transpose_rhs = true}", Q,
-         K, P, q, kv, dk);
+    head(what + " Q.K^T", "mt.batch_matmul %a, %b {transpose_rhs = true}", Q, K,
+         P, q, kv, dk);
     head(what + " P.V", "mt.batch_matmul %a, %b", P, K, Q, q, dk, kv);
     head(what + " P^T.dO", "mt.batch_matmul %a, %b {transpose_lhs = true}", P,
          Q, K, kv, dk, q);
@@ -191,7 +192,8 @@ std::vector<Shape> shapesOf(const std::string &config, long f, long seq,
 
 std::vector<int> sizesOf(mlir::Type type) {
   std::vector<int> sizes;
-  for (int64_t dim : llvm::reverse(type.cast<mlir::RankedTensorType>().getShape()))
+  for (int64_t dim :
+       llvm::reverse(type.cast<mlir::RankedTensorType>().getShape()))
     sizes.push_back(dim < 0 ? kBatch : static_cast<int>(dim));
   return sizes;
 }
@@ -280,17 +282,16 @@ int main(int argc, char **argv) {
     // The ceiling again beside each product: these VMs' clocks drift.
     peak = fmaPeak(avx512);
     double flops = 2 * shape.m * shape.n * shape.k * shape.batches;
-    double bytes =
-        4 * shape.batches * (shape.m * shape.k + shape.k * shape.n +
-                             shape.m * shape.n);
+    double bytes = 4 * shape.batches *
+                   (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n);
     bool thin = std::min({shape.m, shape.n, shape.k}) < 128;
-    double bound = thin ? std::min(peak, flops / (bytes / (bandwidth * 1e9)) / 1e9)
-                        : peak;
+    double bound =
+        thin ? std::min(peak, flops / (bytes / (bandwidth * 1e9)) / 1e9) : peak;
     double rate = flops / (ms * 1e-3) / 1e9;
     worst = std::min(worst, rate / bound);
     char dims[64];
-    std::snprintf(dims, sizeof dims, "%.0fx%.0fx%.0f (x%.0f)", shape.m,
-                  shape.n, shape.k, shape.batches);
+    std::snprintf(dims, sizeof dims, "%.0fx%.0fx%.0f (x%.0f)", shape.m, shape.n,
+                  shape.k, shape.batches);
     std::printf("%-40s %16s %9.3f %8.1f %8.1f %5.0f%%\n", shape.name.c_str(),
                 dims, ms, rate, bound, 100 * rate / bound);
     std::fflush(stdout);

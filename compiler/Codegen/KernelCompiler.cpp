@@ -74,8 +74,8 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
   std::vector<KernelOp> distinct;
   module.walk([&](KernelOp kernel) {
     std::string key = structuralKey(kernel);
-    auto [it, inserted] = symbolOfKey.try_emplace(
-        key, "mt_" + kernel.getKernelName().str());
+    auto [it, inserted] =
+        symbolOfKey.try_emplace(key, "mt_" + kernel.getKernelName().str());
     library.symbolOf[kernel] = it->second;
     if (inserted) {
       library.symbols.push_back(it->second);

@@ -238,7 +238,7 @@ func @f(%x: tensor<?x16x64xf32>, %w: tensor<48x64xf32>, %b: tensor<48xf32>) -> t
   }
   return %k : tensor<?x16x48xf32>
 })",
-                                                                   &context);
+                                                                     &context);
   ASSERT_TRUE(module);
   mt::KernelOp kernel;
   module->walk([&](mt::KernelOp k) { kernel = k; });
@@ -257,8 +257,7 @@ func @f(%x: tensor<?x16x64xf32>, %w: tensor<48x64xf32>, %b: tensor<48xf32>) -> t
         line.find("%zmm") != std::string::npos)
       ++zmmFmas;
   // The unrolled tile: 3 x 8 accumulators.
-  EXPECT_GE(zmmFmas, 24) << "the AVX-512 matmul has " << zmmFmas
-                         << " zmm FMAs";
+  EXPECT_GE(zmmFmas, 24) << "the AVX-512 matmul has " << zmmFmas << " zmm FMAs";
 }
 
 } // namespace

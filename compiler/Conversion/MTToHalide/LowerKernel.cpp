@@ -136,8 +136,7 @@ FailureOr<LoweredKernel> lowerKernel(KernelOp kernel) {
     SmallVector<int64_t, 4> shape = staticShape(op.getResult(0).getType());
     if (stages->stagedRhs.defined())
       lowered.stages.push_back({stages->stagedRhs, StageRole::StagedOperand,
-                                &op,
-                                staticShape(op.getOperand(1).getType())});
+                                &op, staticShape(op.getOperand(1).getType())});
     if (stages->accumulator.defined())
       lowered.stages.push_back(
           {stages->accumulator, StageRole::Accumulator, &op, shape});

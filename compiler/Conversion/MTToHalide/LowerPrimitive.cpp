@@ -594,8 +594,7 @@ FailureOr<Halide::Type> mt::getHalideType(Type elementType) {
   return failure();
 }
 
-FailureOr<LoweredOp> mt::lowerPrimitive(Operation *op,
-                                        ArrayRef<Func> operands,
+FailureOr<LoweredOp> mt::lowerPrimitive(Operation *op, ArrayRef<Func> operands,
                                         const Expr &batch) {
   auto fail = [&](const Twine &message) -> FailureOr<LoweredOp> {
     op->emitOpError(message);

@@ -61,9 +61,9 @@ struct LoweredOp {
 /// Run-time errors: an index outside the table of `mt.gather` or
 /// `mt.scatter_add` fails the pipeline through Halide's `require` (the
 /// message names the op, the index and the row count).
-mlir::FailureOr<LoweredOp>
-lowerPrimitive(mlir::Operation *op, llvm::ArrayRef<Halide::Func> operands,
-               const Halide::Expr &batch);
+mlir::FailureOr<LoweredOp> lowerPrimitive(mlir::Operation *op,
+                                          llvm::ArrayRef<Halide::Func> operands,
+                                          const Halide::Expr &batch);
 
 /// The Halide element type of an mt tensor element type (f32, i32, i1,
 /// i64), or failure for any other type.

@@ -205,14 +205,14 @@ void scheduleStagedRhs(Func staged, int lanes, int kLanes) {
 /// kAccumulatorBytes, else blocks of about that size, evened out so the
 /// shifted last block recomputes few rows, a multiple of the tile's rows.
 int64_t blockRowsOf(int64_t rows, int64_t tileRows, int cols) {
-  int64_t maxRows = std::max<int64_t>(
-      tileRows, kAccumulatorBytes / (cols * 4) / tileRows * tileRows);
+  int64_t maxRows = std::max<int64_t>(tileRows, kAccumulatorBytes / (cols * 4) /
+                                                    tileRows * tileRows);
   int64_t blocks = (rows + maxRows - 1) / maxRows;
   int64_t even = (rows + blocks - 1) / blocks;
   int64_t blockRows = (even + tileRows - 1) / tileRows * tileRows;
-  return blockRows <= rows ? blockRows
-                           : std::max<int64_t>(tileRows,
-                                               rows / tileRows * tileRows);
+  return blockRows <= rows
+             ? blockRows
+             : std::max<int64_t>(tileRows, rows / tileRows * tileRows);
 }
 
 } // namespace
@@ -250,9 +250,8 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   // FMAs differently (the last bit differs), while predictions must not
   // depend on --batch-size. Every larger product has batch dimensions, which
   // carry the parallel loop, and tiles its static rows.
-  shape.rows = batchRows ? 1
-                         : static_cast<int>(
-                               std::min<int64_t>(mExtent, tile.rows));
+  shape.rows =
+      batchRows ? 1 : static_cast<int>(std::min<int64_t>(mExtent, tile.rows));
   shape.blockRows =
       batchRows ? shape.rows
                 : blockRowsOf(mExtent, shape.rows, shape.vectors * shape.lanes);

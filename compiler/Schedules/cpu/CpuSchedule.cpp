@@ -103,7 +103,7 @@ int cpu::powerOfTwoBelow(int64_t n) {
 }
 
 bool cpu::parallelizeOuter(Stage s, const Dims &d, size_t from,
-                      int64_t perIteration) {
+                           int64_t perIteration) {
   size_t rank = d.vars.size();
   perIteration *= d.workPerResult;
   if (from >= rank ||
@@ -280,12 +280,9 @@ void scheduleStage(mlir::Operation *op, Func f, llvm::ArrayRef<int64_t> shape,
 MatmulStages matmulStages(const LoweredKernel &k, mlir::Operation *op,
                           const KernelStage &out) {
   Func staged = k.helperOf(op, StageRole::StagedOperand);
-  return {op,
-          out.func,
-          out.shape,
-          k.helperOf(op, StageRole::Accumulator),
-          staged,
-          staged.defined() ? staged : k.funcOf(op->getOperand(1))};
+  return {op,        out.func,
+          out.shape, k.helperOf(op, StageRole::Accumulator),
+          staged,    staged.defined() ? staged : k.funcOf(op->getOperand(1))};
 }
 
 } // namespace
