@@ -32,8 +32,12 @@ void mt::buildPrimitivePipeline(mlir::OpPassManager &pm, bool withTraining) {
   pm.addPass(mlir::createCSEPass());
 }
 
-void mt::buildKernelPipeline(mlir::OpPassManager &pm) {
-  // One primitive per kernel (the unfused grouping).
+void mt::buildKernelPipeline(mlir::OpPassManager &pm, bool fuse) {
+  // Decides the groups on the final primitives (after canonicalize and CSE,
+  // so no dead or duplicate op joins a group); without fusion every op is a
+  // group of its own.
+  pm.addPass(createFusePass(/*oneOpGroups=*/!fuse));
+  // Forms one kernel per group.
   pm.addPass(createOutlineKernelsPass());
   // Needs the final kernels: it places their results.
   pm.addPass(createPlanMemoryPass());

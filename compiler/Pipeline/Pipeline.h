@@ -12,8 +12,9 @@ namespace mt {
 /// training steps of mt-autodiff. Each step's reason is in Pipeline.cpp.
 void buildPrimitivePipeline(mlir::OpPassManager &pm, bool withTraining);
 
-/// From primitives to planned kernels (what code generation needs).
-void buildKernelPipeline(mlir::OpPassManager &pm);
+/// From primitives to planned kernels (what code generation needs);
+/// `fuse` false gives one primitive per kernel (mtc --no-fuse).
+void buildKernelPipeline(mlir::OpPassManager &pm, bool fuse);
 
 } // namespace mt
 

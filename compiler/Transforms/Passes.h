@@ -14,6 +14,9 @@ std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createInferShapesPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
 createMaterializeParamsPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createDecomposePass();
+/// mt-fuse; `oneOpGroups` makes every op its own group (mtc --no-fuse).
+std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>
+createFusePass(bool oneOpGroups = false);
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createOutlineKernelsPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>> createPlanMemoryPass();
 std::unique_ptr<mlir::OperationPass<mlir::ModuleOp>>

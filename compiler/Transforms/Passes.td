@@ -68,12 +68,31 @@ def PruneToInference : Pass<"mt-prune-to-inference", "::mlir::ModuleOp"> {
   let constructor = "mt::createPruneToInferencePass()";
 }
 
-def OutlineKernels : Pass<"mt-outline-kernels", "::mlir::ModuleOp"> {
-  let summary = "Wrap each primitive op in its own mt.kernel (the unfused grouping)";
+def Fuse : Pass<"mt-fuse", "::mlir::ModuleOp"> {
+  let summary = "Decide which primitives share a kernel (fusion groups by declared kinds)";
   let description = [{
-    Every primitive becomes one `mt.kernel` whose body is the primitive and
-    the constants it reads; parameters and activations are kernel inputs.
-    Fusion (a later pass) changes only the grouping.
+    Marks every primitive with `mt.fusion_group`: a matmul-like root with
+    its elementwise epilogue, elementwise chains, everything else alone (the
+    rules are data, in Fuse.cpp's algorithm note). mt-outline-kernels then
+    forms one kernel per group.
+
+    Before: `%m = mt.matmul ...`, `%b = mt.add %m, %bias ...`, `%r = mt.relu %b ...`
+    After:  the same ops, each with `{mt.fusion_group = 0 : i64}`
+  }];
+  let options = [
+    Option<"oneOpGroups", "one-op-groups", "bool", /*default=*/"false",
+           "make every op its own group (mtc --no-fuse)">
+  ];
+  let constructor = "mt::createFusePass()";
+}
+
+def OutlineKernels : Pass<"mt-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Form one mt.kernel per fusion group (one per primitive without mt-fuse)";
+  let description = [{
+    Each group of ops sharing an `mt.fusion_group` (an unmarked op is a
+    group of its own) becomes one `mt.kernel` at the group's last op, whose
+    body is the group and the constants it reads; parameters and activations
+    from outside are kernel inputs, values read outside are its results.
 
     Before: `%y = mt.relu %x : (tensor<?x4xf32>) -> tensor<?x4xf32>`
     After:  `%y = mt.kernel "k0_relu" (%x) : (tensor<?x4xf32>) -> tensor<?x4xf32> { ... mt.yield ... }`

@@ -2,6 +2,8 @@
 
 #include "mt/Dialect/FusionKind.h"
 
+#include "mt/Dialect/MTOps.h"
+
 #include "mlir/IR/Operation.h"
 
 using namespace mt;
@@ -15,7 +17,13 @@ FusionKind mt::getFusionKind(mlir::Operation *op) {
     return FusionKind::Injective;
   if (op->hasTrait<OpTrait::ReductionKind>())
     return FusionKind::Reduction;
+  if (op->hasTrait<OpTrait::OutEWiseFusableKind>())
+    return FusionKind::OutEWiseFusable;
   return FusionKind::Opaque;
+}
+
+bool mt::readsOperandValues(mlir::Operation *op, unsigned index) {
+  return !(llvm::isa<DropoutMaskOp>(op) && index == 0);
 }
 
 llvm::StringRef mt::stringifyFusionKind(FusionKind kind) {
@@ -28,6 +36,8 @@ llvm::StringRef mt::stringifyFusionKind(FusionKind kind) {
     return "injective";
   case FusionKind::Reduction:
     return "reduction";
+  case FusionKind::OutEWiseFusable:
+    return "out-elementwise-fusable";
   case FusionKind::Opaque:
     return "opaque";
   }

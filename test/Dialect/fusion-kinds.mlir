@@ -1,15 +1,16 @@
 // RUN: mt-opt %s --mt-test-fusion-kinds -verify-diagnostics
 
 // Tests that every op declares the fusion kind the fusion pass will read:
-// elementwise < broadcast < injective < reduction < opaque.
+// elementwise < broadcast < injective < reduction < out-elementwise-fusable
+// (matmul-like roots that absorb their epilogue) < opaque.
 
 mt.param @w : tensor<4x8xf32> {init = "zeros"} // expected-remark {{fusion kind: injective}}
 
 func @kinds(%x: tensor<?x8x4xf32>, %v: tensor<4xf32>, %i: tensor<?x8xi32>, %seed: tensor<i64>,
             %task: tensor<?xi32>, %h: tensor<?x8x8xf32>) {
   %w = mt.param_ref @w : tensor<4x8xf32> // expected-remark {{fusion kind: injective}}
-  %mm = mt.matmul %x, %w : (tensor<?x8x4xf32>, tensor<4x8xf32>) -> tensor<?x8x8xf32> // expected-remark {{fusion kind: opaque}}
-  %bm = mt.batch_matmul %x, %x {transpose_rhs = true} : (tensor<?x8x4xf32>, tensor<?x8x4xf32>) -> tensor<?x8x8xf32> // expected-remark {{fusion kind: opaque}}
+  %mm = mt.matmul %x, %w : (tensor<?x8x4xf32>, tensor<4x8xf32>) -> tensor<?x8x8xf32> // expected-remark {{fusion kind: out-elementwise-fusable}}
+  %bm = mt.batch_matmul %x, %x {transpose_rhs = true} : (tensor<?x8x4xf32>, tensor<?x8x4xf32>) -> tensor<?x8x8xf32> // expected-remark {{fusion kind: out-elementwise-fusable}}
   %0 = mt.add %x, %v : (tensor<?x8x4xf32>, tensor<4xf32>) -> tensor<?x8x4xf32> // expected-remark {{fusion kind: elementwise}}
   %1 = mt.sub %x, %v : (tensor<?x8x4xf32>, tensor<4xf32>) -> tensor<?x8x4xf32> // expected-remark {{fusion kind: elementwise}}
   %2 = mt.mul %x, %v : (tensor<?x8x4xf32>, tensor<4xf32>) -> tensor<?x8x4xf32> // expected-remark {{fusion kind: elementwise}}

@@ -4,7 +4,8 @@
 // interpreter evaluating the same body op by op, on fresh random inputs at
 // batch 1, 3, 17 and 32: matmul + bias + relu (the epilogue computed in the
 // matmul's register tiles), the same with both the pre-activation and the
-// activation as results, batch rows crossing the tile's specialization, a
+// activation as results, two epilogue results (the sum then materialized),
+// batch rows (one-row tiles), a
 // scaled attention-score batch_matmul with an in-kernel constant, and a
 // softmax row. Floats agree within 1e-5 of the output's largest magnitude.
 
@@ -66,6 +67,19 @@ func @f(%x: tensor<?x7x33xf32>, %w: tensor<33x13xf32>, %b: tensor<13xf32>) -> (t
   return %k#0, %k#1 : tensor<?x7x13xf32>, tensor<?x7x13xf32>
 })",
      "mt.matmul", true},
+    {"two_epilogue_results", R"(
+func @f(%x: tensor<?x3x8x8xf32>, %y: tensor<?x3x8x8xf32>, %s: tensor<?x3x8x1xf32>) -> (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) {
+  %k:2 = mt.kernel "k" (%x, %y, %s) : (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>, tensor<?x3x8x1xf32>) -> (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) {
+  ^bb0(%a: tensor<?x3x8x8xf32>, %c: tensor<?x3x8x8xf32>, %d: tensor<?x3x8x1xf32>):
+    %0 = mt.batch_matmul %a, %c {transpose_rhs = true} : (tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32>
+    %1 = mt.div %0, %d : (tensor<?x3x8x8xf32>, tensor<?x3x8x1xf32>) -> tensor<?x3x8x8xf32>
+    %2 = mt.neg %1 : (tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32>
+    %3 = mt.mul %0, %d : (tensor<?x3x8x8xf32>, tensor<?x3x8x1xf32>) -> tensor<?x3x8x8xf32>
+    mt.yield %2, %3 : tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>
+  }
+  return %k#0, %k#1 : tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>
+})",
+     "mt.batch_matmul", false},
     {"batch_rows_matmul_bias", R"(
 func @f(%x: tensor<?x40xf32>, %w: tensor<19x40xf32>, %b: tensor<19xf32>) -> tensor<?x19xf32> {
   %k = mt.kernel "k" (%x, %w, %b) : (tensor<?x40xf32>, tensor<19x40xf32>, tensor<19xf32>) -> tensor<?x19xf32> {

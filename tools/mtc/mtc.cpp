@@ -72,8 +72,8 @@ cl::opt<std::string> dumpDir("dump-dir",
                              cl::desc("directory for --dump-after files "
                                       "(default: stderr)"));
 cl::opt<bool> noFuse("no-fuse",
-                     cl::desc("one primitive per kernel (the only grouping "
-                              "until mt-fuse lands)"));
+                     cl::desc("one primitive per kernel (mt-fuse makes "
+                              "one-op groups); the same numbers as fused"));
 cl::opt<bool> profile("profile",
                       cl::desc("per-kernel timings from Halide's profiler, "
                                "printed when the binary exits"));
@@ -221,7 +221,7 @@ int main(int argc, char **argv) {
                                            : !inferenceOnly);
   // The interpreter runs primitives; code generation needs planned kernels.
   if (!interpret)
-    mt::buildKernelPipeline(pm);
+    mt::buildKernelPipeline(pm, /*fuse=*/!noFuse);
   if (!dumpAfter.empty()) {
     bool known = dumpAfter == "all";
     for (Pass &pass : pm.getPasses())

@@ -64,7 +64,10 @@ Halide::Func LoweredKernel::helperOf(Operation *op, StageRole role) const {
 
 namespace {
 
-bool isMatmulLike(Operation *op) { return isa<MatmulOp, BatchMatmulOp>(op); }
+/// A root that absorbs an elementwise epilogue (the declared fusion kind).
+bool isMatmulLike(Operation *op) {
+  return getFusionKind(op) == FusionKind::OutEWiseFusable;
+}
 
 /// Copies `source` into a fresh Func: an output must be a Func of its own
 /// (a block argument yielded as is, or one value yielded twice).
@@ -79,8 +82,7 @@ Halide::Func copyOf(const Halide::Func &source, int rank) {
 
 /// Marks the epilogue of a matmul-like anchor (elementwise stages at the
 /// anchor's shape that read the anchor's result or another epilogue stage)
-/// and picks the output computed in the anchor's tiles: the first one on
-/// that chain, the anchor's own result included.
+/// and picks the output computed in the anchor's tiles (anchorOutput).
 void markEpilogue(LoweredKernel &lowered, Block &body,
                   const DenseMap<Value, size_t> &stageOfValue) {
   if (!lowered.anchor || !isMatmulLike(lowered.anchor))
@@ -91,16 +93,36 @@ void markEpilogue(LoweredKernel &lowered, Block &body,
   for (Operation &op : body.without_terminator())
     if (getFusionKind(&op) == FusionKind::Elementwise &&
         staticShape(op.getResult(0).getType()) == anchorShape &&
-        llvm::any_of(op.getOperands(),
-                     [&](Value v) { return llvm::is_contained(chain, v); }))
+        llvm::any_of(op.getOpOperands(), [&](OpOperand &operand) {
+          return llvm::is_contained(chain, operand.get()) &&
+                 readsOperandValues(&op, operand.getOperandNumber());
+        }))
       chain.push_back(op.getResult(0));
-  for (Value value : chain) {
-    KernelStage &stage = lowered.stages[stageOfValue.lookup(value)];
-    if (stage.role == StageRole::Value && value != anchorResult)
+  std::optional<size_t> firstOutput;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    KernelStage &stage = lowered.stages[stageOfValue.lookup(chain[i])];
+    if (stage.role == StageRole::Value && chain[i] != anchorResult)
       stage.role = StageRole::Epilogue;
-    if (stage.role == StageRole::Output && !lowered.anchorOutput)
-      lowered.anchorOutput = stageOfValue.lookup(value);
+    if (stage.role == StageRole::Output && !firstOutput)
+      firstOutput = i;
   }
+  if (!firstOutput)
+    return;
+  // The tiles compute the anchor's sum once, for the first output on the
+  // chain; the chain beyond it must read the sum through that output's
+  // buffer. If a later chain op reads around it (another epilogue branch),
+  // the anchor is materialized on its own instead and every output reads it.
+  SmallVector<Value> covered{chain[*firstOutput]};
+  for (size_t i = *firstOutput + 1; i < chain.size(); ++i) {
+    Operation *op = chain[i].getDefiningOp();
+    bool throughOutput = llvm::all_of(op->getOperands(), [&](Value v) {
+      return !llvm::is_contained(chain, v) || llvm::is_contained(covered, v);
+    });
+    if (!throughOutput)
+      return;
+    covered.push_back(chain[i]);
+  }
+  lowered.anchorOutput = stageOfValue.lookup(chain[*firstOutput]);
 }
 
 } // namespace

@@ -61,9 +61,11 @@ struct LoweredKernel {
   /// The op whose kernel class picks the schedule: the matmul-like root if
   /// there is one, else the last reduction, else the op of the first output.
   mlir::Operation *anchor = nullptr;
-  /// For a matmul-like anchor, the output (index into `stages`) that can be
-  /// computed in the anchor's register tiles: the anchor's own result or the
-  /// first output at the end of its epilogue.
+  /// For a matmul-like anchor, the output (index into `stages`) computed in
+  /// the anchor's register tiles: the first output on its epilogue chain
+  /// (the anchor's own result included), provided the rest of the chain
+  /// reads the sum through it; none otherwise (the anchor is then
+  /// materialized and every output reads it).
   std::optional<size_t> anchorOutput;
 
   /// batch, then one buffer per input: the pipeline's arguments.

@@ -97,6 +97,11 @@ def MT_InjectiveKind : NativeOpTrait<"InjectiveKind"> {
 def MT_ReductionKind : NativeOpTrait<"ReductionKind"> {
   let cppNamespace = "::mt::OpTrait";
 }
+// A matmul-like root that absorbs its elementwise epilogue (TVM's
+// kOutEWiseFusable).
+def MT_OutEWiseFusableKind : NativeOpTrait<"OutEWiseFusableKind"> {
+  let cppNamespace = "::mt::OpTrait";
+}
 def MT_OpaqueKind : NativeOpTrait<"OpaqueKind"> {
   let cppNamespace = "::mt::OpTrait";
 }

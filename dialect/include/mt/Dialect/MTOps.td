@@ -369,7 +369,7 @@ def MT_ParamRefOp : Op<MT_Dialect, "param_ref", [NoSideEffect,
 // Primitive ops: linear algebra
 //===----------------------------------------------------------------------===//
 
-def MT_MatmulOp : MT_Op<"matmul", [MT_OpaqueKind]> {
+def MT_MatmulOp : MT_Op<"matmul", [MT_OutEWiseFusableKind]> {
   let summary = "matrix product with a 2-D right-hand side";
   let description = [{
     `lhs [..., M, K]` times `rhs [K, N]` (or `rhs [N, K]` with
@@ -388,7 +388,7 @@ def MT_MatmulOp : MT_Op<"matmul", [MT_OpaqueKind]> {
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
-def MT_BatchMatmulOp : MT_Op<"batch_matmul", [MT_OpaqueKind]> {
+def MT_BatchMatmulOp : MT_Op<"batch_matmul", [MT_OutEWiseFusableKind]> {
   let summary = "batched matrix product";
   let description = [{
     `lhs [b..., M, K]` times `rhs [b..., K, N]` -> `[b..., M, N]` with equal
