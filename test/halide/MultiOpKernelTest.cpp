@@ -4,7 +4,8 @@
 // interpreter evaluating the same body op by op, on fresh random inputs at
 // batch 1, 3, 17 and 32: matmul + bias + relu (the epilogue computed in the
 // matmul's register tiles), the same with both the pre-activation and the
-// activation as results, two epilogue results (the sum then materialized),
+// activation as results, two epilogue results or a reduction of the sum
+// beside the epilogue (the sum then materialized),
 // batch rows (one-row tiles), a
 // scaled attention-score batch_matmul with an in-kernel constant, and a
 // softmax row. Floats agree within 1e-5 of the output's largest magnitude.
@@ -80,6 +81,18 @@ func @f(%x: tensor<?x3x8x8xf32>, %y: tensor<?x3x8x8xf32>, %s: tensor<?x3x8x1xf32
   return %k#0, %k#1 : tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>
 })",
      "mt.batch_matmul", false},
+    {"sum_also_reduced", R"(
+func @f(%x: tensor<?x5x8xf32>, %w: tensor<8x16xf32>) -> (tensor<?x5x16xf32>, tensor<?x5xf32>) {
+  %k:2 = mt.kernel "k" (%x, %w) : (tensor<?x5x8xf32>, tensor<8x16xf32>) -> (tensor<?x5x16xf32>, tensor<?x5xf32>) {
+  ^bb0(%a: tensor<?x5x8xf32>, %c: tensor<8x16xf32>):
+    %0 = mt.matmul %a, %c : (tensor<?x5x8xf32>, tensor<8x16xf32>) -> tensor<?x5x16xf32>
+    %1 = mt.relu %0 : (tensor<?x5x16xf32>) -> tensor<?x5x16xf32>
+    %2 = mt.reduce_sum %0 {axis = 2} : (tensor<?x5x16xf32>) -> tensor<?x5xf32>
+    mt.yield %1, %2 : tensor<?x5x16xf32>, tensor<?x5xf32>
+  }
+  return %k#0, %k#1 : tensor<?x5x16xf32>, tensor<?x5xf32>
+})",
+     "mt.matmul", false},
     {"batch_rows_matmul_bias", R"(
 func @f(%x: tensor<?x40xf32>, %w: tensor<19x40xf32>, %b: tensor<19xf32>) -> tensor<?x19xf32> {
   %k = mt.kernel "k" (%x, %w, %b) : (tensor<?x40xf32>, tensor<19x40xf32>, tensor<19xf32>) -> tensor<?x19xf32> {

@@ -122,6 +122,13 @@ void markEpilogue(LoweredKernel &lowered, Block &body,
       return;
     covered.push_back(chain[i]);
   }
+  // Likewise for ops off the chain (a reduction of the sum, say).
+  for (Operation &op : body.without_terminator())
+    if (!llvm::is_contained(chain, op.getResult(0)) &&
+        llvm::any_of(op.getOperands(), [&](Value v) {
+          return llvm::is_contained(chain, v) && v != chain[*firstOutput];
+        }))
+      return;
   lowered.anchorOutput = stageOfValue.lookup(chain[*firstOutput]);
 }
 
