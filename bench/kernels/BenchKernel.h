@@ -1,7 +1,7 @@
 //===- BenchKernel.h - one op as a scheduled kernel, for the benches ------===//
 //
-// The benches time single ops the way mtc compiles them: the op wrapped in
-// its own mt.kernel (as mt-outline-kernels does), lowered by lowerKernel and
+// The benches time single ops the way mtc compiles them: the op formed into
+// its own mt.kernel by mt-outline-kernels, lowered by lowerKernel and
 // scheduled by scheduleKernel.
 //
 //===----------------------------------------------------------------------===//
@@ -13,8 +13,9 @@
 #include "Schedules/Schedule.h"
 #include "mt/Dialect/MTOps.h"
 
-#include "mlir/IR/BlockAndValueMapping.h"
-#include "mlir/IR/Builders.h"
+#include "Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -22,24 +23,23 @@
 namespace mt {
 namespace bench {
 
-/// Moves `op` into a new mt.kernel (its operands become the kernel's
-/// inputs) and returns the op inside.
-inline mlir::Operation *wrapInKernel(mlir::Operation *op) {
-  mlir::OpBuilder builder(op);
-  auto kernel = builder.create<KernelOp>(op->getLoc(), op->getResultTypes(),
-                                         op->getOperands(),
-                                         builder.getStringAttr("bench"));
-  mlir::Block *body = new mlir::Block();
-  kernel.getBody().push_back(body);
-  mlir::BlockAndValueMapping mapping;
-  for (mlir::Value operand : op->getOperands())
-    mapping.map(operand, body->addArgument(operand.getType(), op->getLoc()));
-  mlir::OpBuilder inside = mlir::OpBuilder::atBlockEnd(body);
-  mlir::Operation *clone = inside.clone(*op, mapping);
-  inside.create<YieldOp>(op->getLoc(), clone->getResults());
-  op->replaceAllUsesWith(kernel.getResults());
-  op->erase();
-  return clone;
+/// Forms the kernels of `module` with mt-outline-kernels (one per op, as
+/// mtc --no-fuse) and returns the primitive op of @k's first kernel; exits
+/// on failure, since a bench has nobody to report to.
+inline mlir::Operation *outlineFirstKernel(mlir::ModuleOp module) {
+  mlir::PassManager pm(module.getContext());
+  pm.addPass(createOutlineKernelsPass());
+  KernelOp kernel;
+  if (mlir::succeeded(pm.run(module)))
+    module.lookupSymbol<mlir::FuncOp>("k").walk([&](KernelOp k) {
+      if (!kernel)
+        kernel = k;
+    });
+  if (!kernel) {
+    std::fprintf(stderr, "cannot form the kernel\n");
+    std::exit(1);
+  }
+  return &kernel.getBody().front().front();
 }
 
 /// The kernel around `op`, lowered and (if `scheduled`) scheduled; exits on

@@ -169,8 +169,7 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "cannot parse the kernel of %s\n", bench.name);
       return 1;
     }
-    mlir::Operation *op = mt::bench::wrapInKernel(
-        &module->lookupSymbol<mlir::FuncOp>("k").front().front());
+    mlir::Operation *op = mt::bench::outlineFirstKernel(*module);
     double plain = timeKernel(op, bench.batch, false, target);
     double tuned = timeKernel(op, bench.batch, true, target);
     std::printf("%-42s %14.2f %14.2f %7.1fx\n", bench.name, plain, tuned,

@@ -219,8 +219,7 @@ double timeShape(mlir::MLIRContext &context, const Shape &shape,
     std::fprintf(stderr, "cannot parse %s\n", source.c_str());
     std::exit(1);
   }
-  mlir::Operation *op = mt::bench::wrapInKernel(
-      &module->lookupSymbol<mlir::FuncOp>("k").front().front());
+  mlir::Operation *op = mt::bench::outlineFirstKernel(*module);
   mt::LoweredKernel lowered = mt::bench::lowerOneOp(op, target, true);
   std::mt19937 rng(7);
   std::vector<Halide::Buffer<float>> inputs;

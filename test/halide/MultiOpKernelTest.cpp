@@ -132,6 +132,13 @@ func @f(%x: tensor<?x5x19xf32>) -> tensor<?x5x19xf32> {
      "mt.reduce_sum", false},
 };
 
+/// The mt.kernel of a parsed case (null if there is none).
+mt::KernelOp theKernel(mlir::ModuleOp module) {
+  mt::KernelOp kernel;
+  module.walk([&](mt::KernelOp k) { kernel = k; });
+  return kernel;
+}
+
 std::vector<int64_t> resolve(mlir::Type type, int64_t batch) {
   std::vector<int64_t> shape;
   for (int64_t d : type.cast<mlir::RankedTensorType>().getShape())
@@ -180,8 +187,7 @@ TEST_P(MultiOpKernelTest, MatchesTheInterpreter) {
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString(c.source, &context);
   ASSERT_TRUE(module) << c.source;
-  mt::KernelOp kernel;
-  module->walk([&](mt::KernelOp k) { kernel = k; });
+  mt::KernelOp kernel = theKernel(*module);
   ASSERT_TRUE(kernel);
 
   mlir::FailureOr<mt::LoweredKernel> lowered = mt::lowerKernel(kernel);
@@ -267,8 +273,8 @@ func @f(%x: tensor<?x16x64xf32>, %w: tensor<48x64xf32>, %b: tensor<48xf32>) -> t
 })",
                                                                      &context);
   ASSERT_TRUE(module);
-  mt::KernelOp kernel;
-  module->walk([&](mt::KernelOp k) { kernel = k; });
+  mt::KernelOp kernel = theKernel(*module);
+  ASSERT_TRUE(kernel);
   mlir::FailureOr<mt::LoweredKernel> lowered = mt::lowerKernel(kernel);
   ASSERT_TRUE(mlir::succeeded(lowered));
   Halide::Target target("x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-"

@@ -80,10 +80,6 @@ std::vector<RegisterTile> registerTilesOf(const Halide::Target &target) {
   return {{3, 4}, {2, 6}};
 }
 
-llvm::ArrayRef<int64_t> operandShape(mlir::Operation *op, unsigned i) {
-  return op->getOperand(i).getType().cast<mlir::RankedTensorType>().getShape();
-}
-
 /// The reduced extent K.
 int64_t reducedExtent(mlir::Operation *op) {
   llvm::ArrayRef<int64_t> lhs = operandShape(op, 0);

@@ -245,10 +245,6 @@ void scheduleScatter(Func f, const Dims &d, int width) {
     s.parallel(j);
 }
 
-llvm::ArrayRef<int64_t> operandShape(mlir::Operation *op, unsigned i) {
-  return op->getOperand(i).getType().cast<mlir::RankedTensorType>().getShape();
-}
-
 int64_t reductionAxis(mlir::Operation *op) {
   return op->getAttrOfType<mlir::IntegerAttr>("axis").getInt();
 }
@@ -310,10 +306,10 @@ void cpu::scheduleKernel(LoweredKernel &k, const Halide::Target &target) {
       continue; // other pure values are inlined
     case StageRole::Output:
       setEstimates(stage.func, dimsOf(stage.func, stage.shape));
-      if (tiledByAnchor)
-        scheduleMatmul(matmulStages(k, k.anchor, stage), target);
-      else if (isMatmulLike(stage.op))
-        scheduleMatmul(matmulStages(k, stage.op, stage), target);
+      if (tiledByAnchor || isMatmulLike(stage.op))
+        scheduleMatmul(
+            matmulStages(k, tiledByAnchor ? k.anchor : stage.op, stage),
+            target);
       else
         scheduleStage(stage.op, stage.func, stage.shape, width);
       continue;

@@ -9,6 +9,8 @@
 #ifndef MT_SCHEDULES_CPU_CPUSCHEDULEUTIL_H
 #define MT_SCHEDULES_CPU_CPUSCHEDULEUTIL_H
 
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Operation.h"
 #include "llvm/ADT/ArrayRef.h"
 
 #include <Halide.h>
@@ -37,6 +39,11 @@ struct Dims {
 
 inline int64_t estimateOf(int64_t extent) {
   return extent < 0 ? kBatchEstimate : extent;
+}
+
+/// The static shape of `op`'s operand `i` (ranked: mt-infer-shapes ran).
+inline llvm::ArrayRef<int64_t> operandShape(mlir::Operation *op, unsigned i) {
+  return op->getOperand(i).getType().cast<mlir::RankedTensorType>().getShape();
 }
 
 /// `shape` is in tensor order with -1 for the batch.
