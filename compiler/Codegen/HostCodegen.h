@@ -4,9 +4,9 @@
 // model_abi.h): the model's tables (inputs, outputs, tasks, parameters,
 // training state, arena sizes, kernels) and one ABI function per entry
 // point (`forward`, and when mt-autodiff ran `train_step_adam`,
-// `train_step_sgd`, `eval_step`), each wrapping the planned arena slots,
-// inputs, labels, parameters and outputs in halide_buffer_t views and
-// calling the kernels in order. Plain text generation: no MLIR types leak
+// `train_step_sgd`, `eval_step`), each running a table of kernel calls whose
+// operands are bound to the planned arena slots, inputs, labels, parameters
+// and outputs. Plain text generation: no MLIR types leak
 // into the generated code.
 //
 // Preconditions: `@forward` pruned to inference (mt-prune-to-inference);
