@@ -46,13 +46,30 @@ const char *halideTypeOf(Type element) {
   return "{halide_type_uint, 8, 1}";
 }
 
-std::string shapeList(RankedTensorType type) {
+/// The initializer of a shape array (-1 for the batch, -k for k times it).
+std::string shapeList(ArrayRef<int64_t> extents) {
   std::string text;
-  for (int64_t dim : type.getShape())
-    text +=
-        (ShapedType::isDynamic(dim) ? std::string("-1") : std::to_string(dim)) +
-        ", ";
+  for (int64_t extent : extents)
+    text += std::to_string(extent) + ", ";
   return text.empty() ? "0" : text; // C++ has no empty arrays
+}
+
+/// A tensor's extents with -1 for the batch.
+SmallVector<int64_t, 4> extentsOf(RankedTensorType type) {
+  SmallVector<int64_t, 4> extents;
+  for (int64_t dim : type.getShape())
+    extents.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
+  return extents;
+}
+
+/// A tensor as one flat dimension: its element count, or its count per
+/// example as a negative batch multiple.
+SmallVector<int64_t, 4> flatExtentsOf(RankedTensorType type) {
+  int64_t count = 1;
+  for (int64_t dim : type.getShape())
+    if (!ShapedType::isDynamic(dim))
+      count *= dim;
+  return {type.hasStaticShape() ? count : -count};
 }
 
 std::string quoted(StringRef text) {
@@ -156,7 +173,8 @@ enum Base : uint8_t {
 };
 
 // A dense row-major tensor: Halide dimension i is tensor dimension
-// rank-1-i; -1 extents are the batch.
+// rank-1-i; an extent -k is k times the batch (-1 the batch itself; a flat
+// kernel's operand of k elements per example is [-k]).
 struct Operand {
   Base base;
   int32_t index;
@@ -207,7 +225,8 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
       for (int d = 0; d < o.rank; ++d) {
         int64_t extent = o.shape[o.rank - 1 - d];
         dims[i][d] = halide_dimension_t(
-            0, static_cast<int32_t>(extent < 0 ? f.batch : extent), stride);
+            0, static_cast<int32_t>(extent < 0 ? -extent * f.batch : extent),
+            stride);
         stride *= dims[i][d].extent;
       }
       buffers[i] = halide_buffer_t{};
@@ -228,8 +247,8 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
 
   /// The name of a shape array holding `type`'s shape, one per distinct
   /// shape.
-  std::string shapeArray(RankedTensorType type) {
-    std::string list = shapeList(type);
+  std::string shapeArray(ArrayRef<int64_t> extents) {
+    std::string list = shapeList(extents);
     auto [it, inserted] = shapeNames.try_emplace(list, "");
     if (inserted) {
       it->second = "shape" + std::to_string(shapeNames.size() - 1);
@@ -252,7 +271,7 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
           bound = attr.getInt();
       out << llvm::formatv("  {{{0}, {1}, {2}, {3}, {4}},\n", quoted(name),
                            dtypeOf(type.getElementType()), type.getRank(),
-                           shapeArray(type), bound);
+                           shapeArray(extentsOf(type)), bound);
     }
     if (entries.empty())
       out << "  {\"\", MTC_F32, 0, nullptr, 0},\n";
@@ -267,7 +286,7 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
       FloatAttr scale = param.getScaleAttr();
       out << llvm::formatv("  {{{0}, {1}, {2}, {3}, ",
                            quoted(param.getSymName()), type.getRank(),
-                           shapeArray(type), quoted(param.getInit()))
+                           shapeArray(extentsOf(type)), quoted(param.getInit()))
           << llvm::format("%.17g", scale ? scale.getValueAsDouble() : 0.0)
           << "},\n";
     }
@@ -359,6 +378,7 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
     int64_t numOperands = 0;
     for (KernelOp kernel : func.getBody().front().getOps<KernelOp>()) {
       int64_t first = numOperands;
+      bool flat = kernels.flattened.contains(kernel);
       auto operand = [&](Value value) -> LogicalResult {
         auto type = value.getType().cast<RankedTensorType>();
         if (type.getRank() > 8)
@@ -368,9 +388,11 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
         std::string place;
         if (failed(placeOf(value, place)))
           return failure();
+        SmallVector<int64_t, 4> extents =
+            flat && type.getRank() > 0 ? flatExtentsOf(type) : extentsOf(type);
         operandStream << llvm::formatv("  {{{0}, {1}, {2}, {3}},\n", place,
                                        halideTypeOf(type.getElementType()),
-                                       type.getRank(), shapeArray(type));
+                                       extents.size(), shapeArray(extents));
         ++numOperands;
         return success();
       };

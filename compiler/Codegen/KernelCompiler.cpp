@@ -7,6 +7,8 @@
 
 #include "Codegen/KernelCompiler.h"
 
+#include "Codegen/FlatKernels.h"
+
 #include "Conversion/MTToHalide/LowerKernel.h"
 #include "Schedules/Schedule.h"
 
@@ -71,15 +73,24 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
 
   KernelLibrary library;
   llvm::StringMap<std::string> symbolOfKey;
+  // What is compiled for each distinct kernel: the kernel itself, or its
+  // flat copy in `scratch`.
   std::vector<KernelOp> distinct;
+  OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
+  OpBuilder builder(scratch->getBodyRegion());
   module.walk([&](KernelOp kernel) {
-    std::string key = structuralKey(kernel);
+    KernelOp source = kernel;
+    if (isFlattenable(kernel)) {
+      source = cloneFlattened(kernel, builder);
+      library.flattened.insert(kernel);
+    }
+    std::string key = structuralKey(source);
     auto [it, inserted] =
         symbolOfKey.try_emplace(key, "mt_" + kernel.getKernelName().str());
     library.symbolOf[kernel] = it->second;
     if (inserted) {
       library.symbols.push_back(it->second);
-      distinct.push_back(kernel);
+      distinct.push_back(source);
     }
   });
 

@@ -5,7 +5,8 @@
 // by op (compiler/Conversion/MTToHalide/LowerKernel.h), every stage
 // scheduled for the target (compiler/Schedules/Schedule.h), compiled ahead
 // of time into an object file with no Halide runtime of its own. The seed
-// model's identical layers thus share their kernels. Calling convention of
+// model's identical layers thus share their kernels, and so do elementwise
+// kernels that differ only in shape (FlatKernels.h). Calling convention of
 // every compiled kernel (one buffer per result, in yield order):
 //
 //   int <symbol>(int32_t batch, halide_buffer_t *input0, ...,
@@ -19,6 +20,7 @@
 #include "mt/Dialect/MTOps.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <string>
 #include <vector>
@@ -29,6 +31,9 @@ namespace mt {
 struct KernelLibrary {
   /// The symbol each kernel op calls (identical kernels share one).
   llvm::DenseMap<mlir::Operation *, std::string> symbolOf;
+  /// The kernel ops compiled over one flat dimension (FlatKernels.h): the
+  /// caller passes their non-scalar tensors as rank-1 buffers.
+  llvm::DenseSet<mlir::Operation *> flattened;
   /// One entry per distinct kernel, in first-use order.
   std::vector<std::string> symbols;
   std::vector<std::string> objectFiles;

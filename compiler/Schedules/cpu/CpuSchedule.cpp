@@ -161,8 +161,16 @@ namespace {
 // it gains from the same vectors and cores (not yet measured).
 //===----------------------------------------------------------------------===//
 
-void scheduleElementwise(Func f, const Dims &d, int width) {
+void scheduleElementwise(Func f, const Dims &d, int width, bool output) {
   scheduleMap(f, d, width, /*pureStage=*/true);
+  // One dimension whose length only the buffers tell (a flat kernel's, or
+  // a per-example vector): chunks on the cores when it is long enough, one
+  // serial loop otherwise (no thread-pool wake-up for a short vector).
+  if (output && d.vars.size() == 1 && d.extents[0] < 0)
+    f.specialize(f.output_buffer().dim(0).extent() >=
+                 static_cast<int>(2 * kElementsPerTask))
+        .parallel(d.vars[0], static_cast<int>(kElementsPerTask / width),
+                  TailStrategy::GuardWithIf);
 }
 
 //===----------------------------------------------------------------------===//
@@ -256,7 +264,7 @@ bool isMatmulLike(mlir::Operation *op) {
 /// The schedule of one materialized stage that is not matmul-like, by the
 /// class of the op that made it.
 void scheduleStage(mlir::Operation *op, Func f, llvm::ArrayRef<int64_t> shape,
-                   int width) {
+                   int width, bool output) {
   Dims d = dimsOf(f, shape);
   if (llvm::isa<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>(op)) {
     llvm::ArrayRef<int64_t> input = operandShape(op, 0);
@@ -269,7 +277,7 @@ void scheduleStage(mlir::Operation *op, Func f, llvm::ArrayRef<int64_t> shape,
   else if (llvm::isa<ScatterAddOp>(op))
     scheduleScatter(f, d, width);
   else
-    scheduleElementwise(f, d, width);
+    scheduleElementwise(f, d, width, output);
 }
 
 /// `op`'s matmul stages with `out` as the Func tiled in registers.
@@ -301,7 +309,8 @@ void cpu::scheduleKernel(LoweredKernel &k, const Halide::Target &target) {
         scheduleMatmul(matmulStages(k, stage.op, stage), target);
       } else if (stage.func.has_update_definition()) {
         stage.func.compute_root();
-        scheduleStage(stage.op, stage.func, stage.shape, width);
+        scheduleStage(stage.op, stage.func, stage.shape, width,
+                      /*output=*/false);
       }
       continue; // other pure values are inlined
     case StageRole::Output:
@@ -311,7 +320,8 @@ void cpu::scheduleKernel(LoweredKernel &k, const Halide::Target &target) {
             matmulStages(k, tiledByAnchor ? k.anchor : stage.op, stage),
             target);
       else
-        scheduleStage(stage.op, stage.func, stage.shape, width);
+        scheduleStage(stage.op, stage.func, stage.shape, width,
+                      /*output=*/true);
       continue;
     }
   }
