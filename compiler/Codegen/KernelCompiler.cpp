@@ -70,6 +70,9 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
                                         const KernelCompileOptions &options) {
   Halide::Target target(options.halideTarget);
   target = target.with_feature(Halide::Target::NoRuntime);
+  if (!options.asserts)
+    target = target.with_feature(Halide::Target::NoAsserts)
+                 .with_feature(Halide::Target::NoBoundsQuery);
 
   KernelLibrary library;
   llvm::StringMap<std::string> symbolOfKey;

@@ -12,11 +12,20 @@
 //    elementwise < broadcast < injective < reduction < out-elementwise-
 //    fusable < opaque.
 //  - Rules (kFusionRules, data): a consumer may join the group of a root of
-//    kind R when the pair (R, consumer kind) is listed and the consumer's
-//    result has the root's shape. Today's rules: a matmul-like root absorbs
-//    elementwise consumers (its epilogue: bias, activation, residual,
-//    scale), and an elementwise root absorbs elementwise consumers (a
-//    chain).
+//    kind R when a rule lists R among its roots and the consumer's kind
+//    among its consumers, and, where the rule says so, the consumer's result
+//    has the root's shape. Today's rules:
+//     - a matmul-like root absorbs elementwise consumers of its shape (its
+//       epilogue: bias, activation, residual, scale), which the schedule
+//       computes in the matmul's register tiles;
+//     - memory-bound ops of any shape share a group: elementwise chains,
+//       broadcasts, data movement (reshape, slice, transpose, pad, concat,
+//       gather, one_hot) and reductions with the ops around them. Softmax,
+//       layer norm, the losses and mean pooling, forward and backward,
+//       become row kernels this way: pure values are inlined into their
+//       readers, and a reduction is computed once inside the kernel, then
+//       read by the ops after it. Matmul-like and opaque ops never join:
+//       their schedules want their operands in memory.
 //  - Steps: walk the ops in order; an op not yet grouped starts a group as
 //    its root; each later op joins the group if a rule allows it, it reads a
 //    value of the group, and the group stays formable: no op outside the
@@ -51,24 +60,42 @@ using namespace mt;
 
 namespace {
 
+/// A set of fusion kinds, as bits.
+constexpr unsigned kinds(std::initializer_list<FusionKind> list) {
+  unsigned bits = 0;
+  for (FusionKind kind : list)
+    bits |= 1u << static_cast<unsigned>(kind);
+  return bits;
+}
+
 struct FusionRule {
-  FusionKind root;
-  FusionKind consumer;
+  unsigned roots;
+  unsigned consumers;
+  bool sameShapeAsRoot;
 };
+
+constexpr unsigned kMemoryBound =
+    kinds({FusionKind::Elementwise, FusionKind::Broadcast,
+           FusionKind::Injective, FusionKind::Reduction});
 
 /// Which consumers may join which roots (see the algorithm note).
 constexpr FusionRule kFusionRules[] = {
-    {FusionKind::OutEWiseFusable, FusionKind::Elementwise},
-    {FusionKind::Elementwise, FusionKind::Elementwise},
+    {kinds({FusionKind::OutEWiseFusable}), kinds({FusionKind::Elementwise}),
+     /*sameShapeAsRoot=*/true},
+    {kMemoryBound, kMemoryBound, /*sameShapeAsRoot=*/false},
 };
 
 /// TVM's cap on a group's size: keeps a kernel's Halide pipeline small.
 constexpr size_t kMaxGroupOps = 16;
 
-bool ruleAllows(FusionKind root, FusionKind consumer) {
-  return llvm::any_of(kFusionRules, [&](const FusionRule &rule) {
-    return rule.root == root && rule.consumer == consumer;
-  });
+/// The rule letting `consumer` join a group rooted at `root`, if any.
+const FusionRule *ruleFor(Operation *root, Operation *consumer) {
+  unsigned rootBit = kinds({getFusionKind(root)});
+  unsigned consumerBit = kinds({getFusionKind(consumer)});
+  for (const FusionRule &rule : kFusionRules)
+    if ((rule.roots & rootBit) && (rule.consumers & consumerBit))
+      return &rule;
+  return nullptr;
 }
 
 bool isNode(Operation &op) {
@@ -148,14 +175,14 @@ struct FusePass : public FuseBase<FusePass> {
     return false;
   }
 
-  bool canJoin(const Group &group, Operation *op,
-               ArrayRef<Operation *> order,
+  bool canJoin(const Group &group, Operation *op, ArrayRef<Operation *> order,
                const DenseMap<Operation *, size_t> &position,
                size_t first) const {
-    if (!ruleAllows(getFusionKind(group.root), getFusionKind(op)) ||
-        op->getNumResults() != 1 ||
-        op->getResult(0).getType() != group.root->getResult(0).getType() ||
-        !readsGroup(group, op))
+    const FusionRule *rule = ruleFor(group.root, op);
+    if (!rule || op->getNumResults() != 1 || !readsGroup(group, op))
+      return false;
+    if (rule->sameShapeAsRoot &&
+        op->getResult(0).getType() != group.root->getResult(0).getType())
       return false;
     // Formable: the kernel sits at `op`, so no outside op before it may read
     // a value of the group.

@@ -65,22 +65,69 @@ func @multi_use(%x: tensor<?x3xf32>, %w: tensor<3x4xf32>) -> (tensor<?x4xf32>, t
 // -----
 
 // Tests that an op does not join when an op outside the group reads a group
-// value before it (the kernel could not be placed), and that elementwise
-// ops at another shape do not join.
+// value before it (the kernel could not be placed), that a matmul does not
+// join a memory-bound group, and that a matmul's epilogue must have its
+// shape: the reduction of the sum and what follows it form a row kernel
+// of their own.
 
 // CHECK-LABEL: func @not_formable
 // CHECK: mt.matmul {{.*}}mt.fusion_group = [[G:[0-9]+]] : i64
 // CHECK: mt.reduce_sum {{.*}}mt.fusion_group = [[R:[0-9]+]] : i64
-// CHECK: mt.sub {{.*}}mt.fusion_group = [[S:[0-9]+]] : i64
-// CHECK: mt.exp {{.*}}mt.fusion_group = [[S]] : i64
+// CHECK: mt.sub {{.*}}mt.fusion_group = [[R]] : i64
+// CHECK: mt.exp {{.*}}mt.fusion_group = [[R]] : i64
+// CHECK: mt.matmul {{.*}}mt.fusion_group = [[M:[0-9]+]] : i64
 // CHECK: mt.neg {{.*}}mt.fusion_group = [[N:[0-9]+]] : i64
+// CHECK-NOT: mt.fusion_group = [[R]] :
 // FORM-LABEL: func @not_formable
 // FORM-COUNT-4: mt.kernel
-func @not_formable(%x: tensor<?x3xf32>, %w: tensor<3x4xf32>) -> (tensor<?x4xf32>, tensor<?x1xf32>) {
+func @not_formable(%x: tensor<?x3xf32>, %w: tensor<3x4xf32>, %v: tensor<4x2xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>) {
   %0 = mt.matmul %x, %w : (tensor<?x3xf32>, tensor<3x4xf32>) -> tensor<?x4xf32>
   %1 = mt.reduce_sum %0 {axis = 1, keep_dims = true} : (tensor<?x4xf32>) -> tensor<?x1xf32>
   %2 = mt.sub %0, %1 : (tensor<?x4xf32>, tensor<?x1xf32>) -> tensor<?x4xf32>
   %3 = mt.exp %2 : (tensor<?x4xf32>) -> tensor<?x4xf32>
-  %4 = mt.neg %1 : (tensor<?x1xf32>) -> tensor<?x1xf32>
-  return %3, %4 : tensor<?x4xf32>, tensor<?x1xf32>
+  %4 = mt.matmul %3, %v : (tensor<?x4xf32>, tensor<4x2xf32>) -> tensor<?x2xf32>
+  %5 = mt.neg %3 : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %4, %5 : tensor<?x2xf32>, tensor<?x4xf32>
+}
+
+// -----
+
+// Tests the row kernels: a softmax (max, shift, exp, sum, divide) is one
+// kernel with one result, and so is data movement with the elementwise op
+// that reads it (slice, reshape, transpose, scale).
+
+// CHECK-LABEL: func @softmax
+// CHECK: mt.reduce_max {{.*}}mt.fusion_group = [[S:[0-9]+]] : i64
+// CHECK: mt.sub {{.*}}mt.fusion_group = [[S]] : i64
+// CHECK: mt.exp {{.*}}mt.fusion_group = [[S]] : i64
+// CHECK: mt.reduce_sum {{.*}}mt.fusion_group = [[S]] : i64
+// CHECK: mt.div {{.*}}mt.fusion_group = [[S]] : i64
+// FORM-LABEL: func @softmax
+// FORM: mt.kernel "k0_reduce_max"(%arg0) : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+// FORM-NOT: mt.kernel
+// FORM: return
+func @softmax(%x: tensor<?x4x8xf32>) -> tensor<?x4x8xf32> {
+  %0 = mt.reduce_max %x {axis = 2, keep_dims = true} : (tensor<?x4x8xf32>) -> tensor<?x4x1xf32>
+  %1 = mt.sub %x, %0 : (tensor<?x4x8xf32>, tensor<?x4x1xf32>) -> tensor<?x4x8xf32>
+  %2 = mt.exp %1 : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+  %3 = mt.reduce_sum %2 {axis = 2, keep_dims = true} : (tensor<?x4x8xf32>) -> tensor<?x4x1xf32>
+  %4 = mt.div %2, %3 : (tensor<?x4x8xf32>, tensor<?x4x1xf32>) -> tensor<?x4x8xf32>
+  return %4 : tensor<?x4x8xf32>
+}
+
+// CHECK-LABEL: func @data_movement
+// CHECK: mt.slice {{.*}}mt.fusion_group = [[D:[0-9]+]] : i64
+// CHECK: mt.reshape {{.*}}mt.fusion_group = [[D]] : i64
+// CHECK: mt.transpose {{.*}}mt.fusion_group = [[D]] : i64
+// CHECK: mt.mul {{.*}}mt.fusion_group = [[D]] : i64
+// FORM-LABEL: func @data_movement
+// FORM-COUNT-1: mt.kernel
+// FORM-NOT: mt.kernel
+func @data_movement(%x: tensor<?x6x8xf32>) -> tensor<?x2x6x2xf32> {
+  %half = mt.constant dense<0.5> : tensor<f32>
+  %0 = mt.slice %x {axis = 2, start = 4, size = 4} : (tensor<?x6x8xf32>) -> tensor<?x6x4xf32>
+  %1 = mt.reshape %0 : (tensor<?x6x4xf32>) -> tensor<?x6x2x2xf32>
+  %2 = mt.transpose %1 {permutation = [0, 2, 1, 3]} : (tensor<?x6x2x2xf32>) -> tensor<?x2x6x2xf32>
+  %3 = mt.mul %2, %half : (tensor<?x2x6x2xf32>, tensor<f32>) -> tensor<?x2x6x2xf32>
+  return %3 : tensor<?x2x6x2xf32>
 }

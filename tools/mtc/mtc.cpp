@@ -65,15 +65,20 @@ cl::opt<std::string> targetName(
     cl::desc("host, x86-64-avx2, x86-64-avx512, cuda, or a Halide target "
              "string"),
     cl::init("host"));
-cl::opt<std::string> dumpAfter(
-    "dump-after", cl::desc("write the IR after this pass (or 'all')"),
-    cl::value_desc("pass|all"));
+cl::opt<std::string>
+    dumpAfter("dump-after", cl::desc("write the IR after this pass (or 'all')"),
+              cl::value_desc("pass|all"));
 cl::opt<std::string> dumpDir("dump-dir",
                              cl::desc("directory for --dump-after files "
                                       "(default: stderr)"));
 cl::opt<bool> noFuse("no-fuse",
                      cl::desc("one primitive per kernel (mt-fuse makes "
                               "one-op groups); the same numbers as fused"));
+cl::opt<bool> kernelAsserts(
+    "kernel-asserts",
+    cl::desc("keep Halide's buffer checks in every kernel (off by default: "
+             "the generated host code is the only caller; on, they catch a "
+             "compiler bug as a located kernel error)"));
 cl::opt<bool> profile("profile",
                       cl::desc("per-kernel timings from Halide's profiler, "
                                "printed when the binary exits"));
@@ -82,14 +87,16 @@ cl::opt<bool> inferenceOnly(
     cl::desc("compile only the forward entry point (no train / eval)"));
 cl::opt<unsigned> jobs("j", cl::desc("kernels compiled in parallel"),
                        cl::init(2));
-cl::opt<std::string> backend(
-    "backend", cl::desc("halide (compile) or interpreter (run the planned IR "
-                        "on --data through the reference interpreter)"),
-    cl::init("halide"));
-cl::opt<std::string> entryPoint(
-    "entry", cl::desc("interpreter: the entry point to run (forward, "
-                      "train_step_adam, train_step_sgd, eval_step)"),
-    cl::init("forward"));
+cl::opt<std::string>
+    backend("backend",
+            cl::desc("halide (compile) or interpreter (run the planned IR "
+                     "on --data through the reference interpreter)"),
+            cl::init("halide"));
+cl::opt<std::string>
+    entryPoint("entry",
+               cl::desc("interpreter: the entry point to run (forward, "
+                        "train_step_adam, train_step_sgd, eval_step)"),
+               cl::init("forward"));
 cl::opt<std::string> dataFile("data", cl::desc("interpreter: dataset"));
 cl::opt<std::string> weightsFile("weights", cl::desc("interpreter: weights"));
 cl::opt<std::string> predictionsFile("out",
@@ -135,9 +142,12 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
   if (profile)
     target = target.with_feature(Halide::Target::Profile);
   const std::pair<Halide::Target::Feature, const char *> known[] = {
-      {Halide::Target::SSE41, "sse41"},     {Halide::Target::AVX, "avx"},
-      {Halide::Target::AVX2, "avx2"},       {Halide::Target::FMA, "fma"},
-      {Halide::Target::F16C, "f16c"},       {Halide::Target::AVX512, "avx512f"},
+      {Halide::Target::SSE41, "sse41"},
+      {Halide::Target::AVX, "avx"},
+      {Halide::Target::AVX2, "avx2"},
+      {Halide::Target::FMA, "fma"},
+      {Halide::Target::F16C, "f16c"},
+      {Halide::Target::AVX512, "avx512f"},
       {Halide::Target::AVX512_Skylake, "avx512bw"},
       {Halide::Target::AVX512_Skylake, "avx512dq"},
       {Halide::Target::AVX512_Skylake, "avx512vl"}};
@@ -205,7 +215,8 @@ int main(int argc, char **argv) {
                       arith::ArithmeticDialect>();
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile(inputFile, sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile(inputFile, sourceMgr, &context);
   if (!module)
     return 1;
 
@@ -227,8 +238,7 @@ int main(int argc, char **argv) {
     for (Pass &pass : pm.getPasses())
       known = known || pass.getArgument() == dumpAfter;
     if (!known)
-      return fail("--dump-after: no pass '" + dumpAfter +
-                  "' in the pipeline");
+      return fail("--dump-after: no pass '" + dumpAfter + "' in the pipeline");
     pm.addInstrumentation(std::make_unique<DumpAfter>());
   }
   if (failed(pm.run(*module)))
@@ -236,8 +246,8 @@ int main(int argc, char **argv) {
 
   std::string stem = llvm::sys::path::stem(inputFile).str();
   if (interpret)
-    return mt::runInterpreterBackend(*module, entryPoint, dataFile,
-                                     weightsFile, predictionsFile);
+    return mt::runInterpreterBackend(*module, entryPoint, dataFile, weightsFile,
+                                     predictionsFile);
 
   if (emitStage == Emit::Mlir) {
     std::string path = outputFile.empty() ? "-" : outputFile.getValue();
@@ -272,6 +282,7 @@ int main(int argc, char **argv) {
   kernelOptions.outputDir = work.str().str();
   kernelOptions.emitStatements = emitStage == Emit::HalideStmt;
   kernelOptions.threads = jobs;
+  kernelOptions.asserts = kernelAsserts;
   FailureOr<mt::KernelLibrary> kernels =
       mt::compileKernels(*module, kernelOptions);
   if (failed(kernels))
@@ -281,8 +292,8 @@ int main(int argc, char **argv) {
 
   std::vector<std::string> objects = kernels->objectFiles;
   std::string runtimeObject = (work + "/halide_runtime.o").str();
-  if (failed(mt::compileHalideRuntime(target.to_string(), runtimeObject,
-                                      error)))
+  if (failed(
+          mt::compileHalideRuntime(target.to_string(), runtimeObject, error)))
     return fail("Halide runtime: " + error);
   objects.push_back(runtimeObject);
 
