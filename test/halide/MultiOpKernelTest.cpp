@@ -7,8 +7,9 @@
 // activation as results, two epilogue results or a reduction of the sum
 // beside the epilogue (the sum then materialized),
 // batch rows (one-row tiles), a
-// scaled attention-score batch_matmul with an in-kernel constant, and a
-// softmax row. Floats agree within 1e-5 of the output's largest magnitude.
+// scaled attention-score batch_matmul with an in-kernel constant, a
+// softmax row, and a layer-norm row with four results. Floats agree within 1e-5
+// of the output's largest magnitude.
 
 #include "Conversion/MTToHalide/LowerKernel.h"
 #include "Interpreter/Interpreter.h"
@@ -130,6 +131,27 @@ func @f(%x: tensor<?x5x19xf32>) -> tensor<?x5x19xf32> {
   return %k : tensor<?x5x19xf32>
 })",
      "mt.reduce_sum", false},
+    // What mt-fuse makes of a training step's layer norm: two reductions
+    // computed inside the kernel, four results of two shapes.
+    {"layer_norm_row", R"(
+func @f(%x: tensor<?x5x24xf32>, %g: tensor<24xf32>, %b: tensor<24xf32>) -> (tensor<?x5x24xf32>, tensor<?x5x1xf32>, tensor<?x5x24xf32>, tensor<?x5x24xf32>) {
+  %k:4 = mt.kernel "k" (%x, %g, %b) : (tensor<?x5x24xf32>, tensor<24xf32>, tensor<24xf32>) -> (tensor<?x5x24xf32>, tensor<?x5x1xf32>, tensor<?x5x24xf32>, tensor<?x5x24xf32>) {
+  ^bb0(%a: tensor<?x5x24xf32>, %c: tensor<24xf32>, %d: tensor<24xf32>):
+    %0 = mt.reduce_mean %a {axis = 2, keep_dims = true} : (tensor<?x5x24xf32>) -> tensor<?x5x1xf32>
+    %1 = mt.sub %a, %0 : (tensor<?x5x24xf32>, tensor<?x5x1xf32>) -> tensor<?x5x24xf32>
+    %2 = mt.mul %1, %1 : (tensor<?x5x24xf32>, tensor<?x5x24xf32>) -> tensor<?x5x24xf32>
+    %3 = mt.reduce_mean %2 {axis = 2, keep_dims = true} : (tensor<?x5x24xf32>) -> tensor<?x5x1xf32>
+    %4 = mt.constant dense<1.0e-5> : tensor<f32>
+    %5 = mt.add %3, %4 : (tensor<?x5x1xf32>, tensor<f32>) -> tensor<?x5x1xf32>
+    %6 = mt.rsqrt %5 : (tensor<?x5x1xf32>) -> tensor<?x5x1xf32>
+    %7 = mt.mul %1, %6 : (tensor<?x5x24xf32>, tensor<?x5x1xf32>) -> tensor<?x5x24xf32>
+    %8 = mt.mul %7, %c : (tensor<?x5x24xf32>, tensor<24xf32>) -> tensor<?x5x24xf32>
+    %9 = mt.add %8, %d : (tensor<?x5x24xf32>, tensor<24xf32>) -> tensor<?x5x24xf32>
+    mt.yield %1, %6, %7, %9 : tensor<?x5x24xf32>, tensor<?x5x1xf32>, tensor<?x5x24xf32>, tensor<?x5x24xf32>
+  }
+  return %k#0, %k#1, %k#2, %k#3 : tensor<?x5x24xf32>, tensor<?x5x1xf32>, tensor<?x5x24xf32>, tensor<?x5x24xf32>
+})",
+     "mt.reduce_mean", false},
 };
 
 /// The mt.kernel of a parsed case (null if there is none).
