@@ -86,44 +86,23 @@ static Value matmul(PrimitiveBuilder &b, Value lhs, Value rhs,
   return b.create<MatmulOp>(lhs, rhs, b.builder().getBoolAttr(transposeRhs));
 }
 
-/// `x` of shape [d0, ..., K] as [d0, rows, K], the form batch_matmul needs;
-/// d0 stays leading because it may be the batch dimension, which mt.reshape
-/// cannot merge with others.
-static Value foldToRank3(PrimitiveBuilder &b, Value x) {
-  ArrayRef<int64_t> shape = shapeOf(x);
-  if (shape.size() == 3)
-    return x;
-  int64_t rows = 1;
-  for (int64_t extent : shape.drop_front().drop_back())
-    rows *= extent;
-  return b.reshape(x, {shape.front(), rows, shape.back()});
-}
-
 //===----------------------------------------------------------------------===//
 // Linear algebra
 //===----------------------------------------------------------------------===//
 
 // y = x W (W [K, N]) or x W^T (transpose_rhs, W [N, K]); x's leading
-// dimensions are batch dimensions, so dW sums over all of them.
+// dimensions are batch dimensions, so dW sums over all of them: one
+// contraction (dy^T x, or x^T dy) over every leading dimension, with no
+// per-example product in memory.
 static void gradient(MatmulOp op, RuleContext &c) {
   PrimitiveBuilder &b = c.b;
   Value x = op.getLhs(), w = op.getRhs();
   bool transposed = op.getTransposeRhs();
   if (c.needed[0])
     c.dx[0] = matmul(b, c.dy, w, /*transposeRhs=*/!transposed);
-  if (!c.needed[1])
-    return;
-  ArrayRef<int64_t> shape = shapeOf(x);
-  if (shape.size() == 2 && !ShapedType::isDynamic(shape[0])) {
-    c.dx[1] = transposed ? matmul(b, b.transpose(c.dy, {1, 0}), x, false)
-                         : matmul(b, b.transpose(x, {1, 0}), c.dy, false);
-    return;
-  }
-  // Per leading index, x^T dy (or dy^T x), then the sum over that index.
-  Value x3 = foldToRank3(b, x), dy3 = foldToRank3(b, c.dy);
-  Value perIndex = transposed ? b.batchMatmul(dy3, x3, true, false)
-                              : b.batchMatmul(x3, dy3, true, false);
-  c.dx[1] = b.reduceSum(perIndex, 0, /*keepDims=*/false);
+  if (c.needed[1])
+    c.dx[1] = transposed ? b.create<ContractLeadingOp>(c.dy, x)
+                         : b.create<ContractLeadingOp>(x, c.dy);
 }
 
 // C = op(A) op(B) with op a transpose where flagged. From dA' = dC B'^T and

@@ -387,6 +387,27 @@ static FailureOr<Tensor> evaluate(BatchMatmulOp op, ArrayRef<Tensor> operands,
   return result;
 }
 
+static FailureOr<Tensor>
+evaluate(ContractLeadingOp op, ArrayRef<Tensor> operands, const EvalState &) {
+  const Tensor &lhs = operands[0], &rhs = operands[1];
+  size_t rank = lhs.shape.size();
+  if (rank < 2 || rhs.shape.size() != rank ||
+      !std::equal(lhs.shape.begin(), lhs.shape.end() - 1, rhs.shape.begin())) {
+    op.emitOpError() << "expected operands of equal rank >= 2 with equal "
+                        "leading dimensions, got "
+                     << formatShape(lhs.shape) << " and "
+                     << formatShape(rhs.shape);
+    return failure();
+  }
+  // The leading dimensions, flattened, are the contraction of lhs^T rhs.
+  int64_t m = lhs.shape.back(), n = rhs.shape.back();
+  int64_t k = product(ArrayRef<int64_t>(lhs.shape).drop_back());
+  Tensor result = Tensor::zeros({m, n}, ElementKind::F32);
+  multiply({lhs.data.data(), m, true}, {rhs.data.data(), n, false}, m, k, n,
+           result.data.data());
+  return result;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
@@ -946,7 +967,7 @@ static Evaluator reduction(ReduceOp op, Reduction kind) {
 static Evaluator getEvaluator(Operation *op) {
   auto bound = [](auto typed) { return bind(typed); };
   return llvm::TypeSwitch<Operation *, Evaluator>(op)
-      .Case<MatmulOp, BatchMatmulOp>(bound)
+      .Case<MatmulOp, BatchMatmulOp, ContractLeadingOp>(bound)
       .Case([](AddOp op) {
         return binary(op, [](double a, double b) { return a + b; });
       })
@@ -1004,11 +1025,9 @@ static void reportUnsupported(Operation *op) {
                     << "' is not supported by the reference interpreter";
 }
 
-FailureOr<std::vector<Tensor>>
-mt::interp::evaluateOp(Operation *op, ArrayRef<Tensor> operands,
-                       const ParameterValues &params,
-                       std::optional<int64_t> batchSize,
-                       const InterpretOptions &options) {
+FailureOr<std::vector<Tensor>> mt::interp::evaluateOp(
+    Operation *op, ArrayRef<Tensor> operands, const ParameterValues &params,
+    std::optional<int64_t> batchSize, const InterpretOptions &options) {
   Evaluator evaluator = getEvaluator(op);
   if (!evaluator) {
     reportUnsupported(op);

@@ -29,7 +29,7 @@ std::string mt::formatShape(ArrayRef<int64_t> shape) {
     if (it.index())
       text += ", ";
     text += ShapedType::isDynamic(it.value()) ? std::string("?")
-                                               : std::to_string(it.value());
+                                              : std::to_string(it.value());
   }
   return text + "]";
 }
@@ -38,9 +38,9 @@ static std::string formatDim(int64_t dim) {
   return ShapedType::isDynamic(dim) ? "?" : std::to_string(dim);
 }
 
-FailureOr<SmallVector<int64_t, 4>>
-mt::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
-                    std::string &why) {
+FailureOr<SmallVector<int64_t, 4>> mt::broadcastShapes(ArrayRef<int64_t> lhs,
+                                                       ArrayRef<int64_t> rhs,
+                                                       std::string &why) {
   size_t rank = std::max(lhs.size(), rhs.size());
   SmallVector<int64_t, 4> result(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -51,9 +51,9 @@ mt::broadcastShapes(ArrayRef<int64_t> lhs, ArrayRef<int64_t> rhs,
     } else if (a == 1) {
       result[i] = b;
     } else {
-      why = "dimension " + std::to_string(i) + " of the broadcast shape: " +
-            formatDim(a) + " vs " + formatDim(b) + " (shapes " +
-            formatShape(lhs) + " and " + formatShape(rhs) + ")";
+      why = "dimension " + std::to_string(i) +
+            " of the broadcast shape: " + formatDim(a) + " vs " + formatDim(b) +
+            " (shapes " + formatShape(lhs) + " and " + formatShape(rhs) + ")";
       return failure();
     }
   }
@@ -124,7 +124,8 @@ static LogicalResult verifyDropoutRate(Operation *op, StringRef what,
                                        double rate) {
   if (rate >= 0.0 && rate < 1.0)
     return success();
-  return op->emitOpError() << what << " " << formatNumber(rate) << " is outside [0, 1)";
+  return op->emitOpError() << what << " " << formatNumber(rate)
+                           << " is outside [0, 1)";
 }
 
 static LogicalResult verifyEps(Operation *op, double eps) {
@@ -164,9 +165,9 @@ LogicalResult DenseOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(getInput());
   if (failed(expectMinRank(*this, "input", input, 2)))
     return failure();
-  types.push_back(f32Tensor(
-      withLastDim(input.getShape(), getOutFeaturesAttr().getInt()),
-      getContext()));
+  types.push_back(
+      f32Tensor(withLastDim(input.getShape(), getOutFeaturesAttr().getInt()),
+                getContext()));
   return success();
 }
 
@@ -238,8 +239,8 @@ LogicalResult AttentionOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   int64_t width = query.getDimSize(2);
   if (failed(expectSameDim(*this, "width", width, "query", key.getDimSize(2),
                            "key")) ||
-      failed(expectSameDim(*this, "width", width, "query",
-                           value.getDimSize(2), "value")) ||
+      failed(expectSameDim(*this, "width", width, "query", value.getDimSize(2),
+                           "value")) ||
       failed(expectSameDim(*this, "sequence length", key.getDimSize(1), "key",
                            value.getDimSize(1), "value")) ||
       failed(expectSameDim(*this, "batch dimension", query.getDimSize(0),
@@ -333,9 +334,9 @@ LogicalResult TaskAttentionOp::inferResultTypes(SmallVectorImpl<Type> &types) {
                                getNumHeadsAttr().getInt(), sequence)))
     return failure();
   auto input = sequence.front().cast<RankedTensorType>();
-  types.push_back(f32Tensor({input.getDimSize(0), getNumTasksAttr().getInt(),
-                             input.getDimSize(2)},
-                            getContext()));
+  types.push_back(f32Tensor(
+      {input.getDimSize(0), getNumTasksAttr().getInt(), input.getDimSize(2)},
+      getContext()));
   return success();
 }
 
@@ -382,8 +383,8 @@ LogicalResult MultitaskLossOp::verifyAttributes() {
     return emitOpError() << "expected one prediction per task (" << numTasks
                          << " tasks), got " << getPredictions().size();
   if (getLabels().size() != numTasks)
-    return emitOpError() << "expected one label tensor per task ("
-                         << numTasks << " tasks), got " << getLabels().size();
+    return emitOpError() << "expected one label tensor per task (" << numTasks
+                         << " tasks), got " << getLabels().size();
   llvm::StringSet<> seen;
   for (size_t j = 0; j < numTasks; ++j) {
     StringRef name = getTasks()[j].cast<StringAttr>().getValue();
@@ -452,9 +453,8 @@ LogicalResult MultitaskLossOp::inferResultTypes(SmallVectorImpl<Type> &types) {
                            kind == "mse" ? pred.getShape() : perExample)))
       return failure();
   }
-  if (getMask() &&
-      failed(expectShape(*this, "mask", rankedType(getMask()),
-                         {batch, numTasks})))
+  if (getMask() && failed(expectShape(*this, "mask", rankedType(getMask()),
+                                      {batch, numTasks})))
     return failure();
   types.push_back(f32Tensor({}, getContext()));
   types.push_back(f32Tensor({numTasks}, getContext()));
@@ -504,6 +504,24 @@ LogicalResult BatchMatmulOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   shape[rank - 2] = m;
   shape[rank - 1] = n;
   types.push_back(f32Tensor(shape, getContext()));
+  return success();
+}
+
+LogicalResult
+ContractLeadingOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  RankedTensorType lhs = rankedType(getLhs()), rhs = rankedType(getRhs());
+  if (failed(expectMinRank(*this, "lhs", lhs, 2)))
+    return failure();
+  if (lhs.getRank() != rhs.getRank())
+    return emitOpError() << "expected operands of equal rank, got "
+                         << lhs.getRank() << " and " << rhs.getRank();
+  for (int64_t i = 0; i + 1 < lhs.getRank(); ++i)
+    if (failed(expectSameDim(*this, "leading dimension " + std::to_string(i),
+                             lhs.getDimSize(i), "lhs", rhs.getDimSize(i),
+                             "rhs")))
+      return failure();
+  types.push_back(
+      f32Tensor({lhs.getShape().back(), rhs.getShape().back()}, getContext()));
   return success();
 }
 
@@ -577,8 +595,8 @@ LogicalResult CompareOp::inferResultTypes(SmallVectorImpl<Type> &types) {
 }
 
 LogicalResult SelectOp::inferResultTypes(SmallVectorImpl<Type> &types) {
-  if (failed(expectSameElementType(*this, getOnTrue(), "on_true",
-                                   getOnFalse(), "on_false")))
+  if (failed(expectSameElementType(*this, getOnTrue(), "on_true", getOnFalse(),
+                                   "on_false")))
     return failure();
   return inferBroadcast(
       *this, getOnTrue().getType().cast<TensorType>().getElementType(), types);
@@ -609,8 +627,8 @@ static LogicalResult inferReduction(Operation *op, Value input, int64_t axis,
                                     SmallVectorImpl<Type> &types) {
   RankedTensorType type = rankedType(input);
   if (axis >= type.getRank())
-    return op->emitOpError() << "axis " << axis << " is out of range for rank "
-                             << type.getRank();
+    return op->emitOpError()
+           << "axis " << axis << " is out of range for rank " << type.getRank();
   SmallVector<int64_t, 4> shape(type.getShape().begin(), type.getShape().end());
   if (keepDims)
     shape[axis] = 1;
@@ -645,16 +663,15 @@ static SmallVector<int64_t, 4> toInts(ArrayAttr array) {
 static LogicalResult expectStaticAxis(Operation *op, RankedTensorType type,
                                       int64_t axis) {
   if (axis >= type.getRank())
-    return op->emitOpError() << "axis " << axis << " is out of range for rank "
-                             << type.getRank();
+    return op->emitOpError()
+           << "axis " << axis << " is out of range for rank " << type.getRank();
   if (type.isDynamicDim(axis))
-    return op->emitOpError() << "axis " << axis
-                             << " is the dynamic batch dimension";
+    return op->emitOpError()
+           << "axis " << axis << " is the dynamic batch dimension";
   return success();
 }
 
-LogicalResult
-BroadcastInDimOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+LogicalResult BroadcastInDimOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   RankedTensorType input = rankedType(getInput());
   auto result = getResult().getType().cast<RankedTensorType>();
   SmallVector<int64_t, 4> dims = toInts(getBroadcastDimensions());
@@ -664,10 +681,8 @@ BroadcastInDimOp::inferResultTypes(SmallVectorImpl<Type> &types) {
                          << dims.size();
   for (auto it : llvm::enumerate(dims)) {
     int64_t to = it.value(), from = it.index();
-    if (to < 0 || to >= result.getRank() ||
-        (from > 0 && to <= dims[from - 1]))
-      return emitOpError() << "broadcast_dimensions "
-                           << formatShape(dims)
+    if (to < 0 || to >= result.getRank() || (from > 0 && to <= dims[from - 1]))
+      return emitOpError() << "broadcast_dimensions " << formatShape(dims)
                            << " must increase and lie in [0, "
                            << result.getRank() << ")";
   }
@@ -680,8 +695,8 @@ BroadcastInDimOp::inferResultTypes(SmallVectorImpl<Type> &types) {
                            << ") cannot broadcast to result dimension " << to
                            << " (" << formatDim(result.getDimSize(to)) << ")";
   }
-  types.push_back(RankedTensorType::get(result.getShape(),
-                                        input.getElementType()));
+  types.push_back(
+      RankedTensorType::get(result.getShape(), input.getElementType()));
   return success();
 }
 
@@ -729,12 +744,12 @@ LogicalResult ReshapeOp::inferResultTypes(SmallVectorImpl<Type> &types) {
                          << formatShape(result.getShape());
   if (inCount != outCount)
     return emitOpError() << "element count differs: "
-                         << formatShape(input.getShape()) << " has "
-                         << inCount << (inBatch ? " per example" : "")
-                         << ", " << formatShape(result.getShape()) << " has "
+                         << formatShape(input.getShape()) << " has " << inCount
+                         << (inBatch ? " per example" : "") << ", "
+                         << formatShape(result.getShape()) << " has "
                          << outCount;
-  types.push_back(RankedTensorType::get(result.getShape(),
-                                        input.getElementType()));
+  types.push_back(
+      RankedTensorType::get(result.getShape(), input.getElementType()));
   return success();
 }
 
@@ -787,10 +802,10 @@ LogicalResult ConcatOp::inferResultTypes(SmallVectorImpl<Type> &types) {
         failed(expectStaticAxis(*this, next, axis)))
       return failure();
     for (int64_t d = 0; d < first.getRank(); ++d)
-      if (d != axis && failed(expectSameDim(*this,
-                                            "dimension " + std::to_string(d),
-                                            first.getDimSize(d), "input #0",
-                                            next.getDimSize(d), name)))
+      if (d != axis &&
+          failed(expectSameDim(*this, "dimension " + std::to_string(d),
+                               first.getDimSize(d), "input #0",
+                               next.getDimSize(d), name)))
         return failure();
     shape[axis] += next.getDimSize(axis);
   }
@@ -816,11 +831,11 @@ LogicalResult ScatterAddOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   RankedTensorType updates = rankedType(getUpdates());
   int64_t rank = indices.getRank();
   if (failed(expectMinRank(*this, "updates", updates, rank)) ||
-      failed(expectShape(*this, "leading dimensions of updates",
-                         RankedTensorType::get(
-                             updates.getShape().take_front(rank),
-                             updates.getElementType()),
-                         indices.getShape())))
+      failed(
+          expectShape(*this, "leading dimensions of updates",
+                      RankedTensorType::get(updates.getShape().take_front(rank),
+                                            updates.getElementType()),
+                      indices.getShape())))
     return failure();
   SmallVector<int64_t, 4> shape{getNumRowsAttr().getInt()};
   shape.append(updates.getShape().begin() + rank, updates.getShape().end());

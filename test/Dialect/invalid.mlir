@@ -487,6 +487,15 @@ func @bmm_batch(%a: tensor<2x4x8xf32>, %b: tensor<3x8x4xf32>) {
 
 // -----
 
+// Tests that contract_leading operands share their leading dimensions.
+func @contract_leading_dims(%a: tensor<?x4x8xf32>, %b: tensor<?x5x2xf32>) {
+  // expected-error @+1 {{leading dimension 1 differs: lhs has 4, rhs has 5}}
+  %0 = mt.contract_leading %a, %b : (tensor<?x4x8xf32>, tensor<?x5x2xf32>) -> tensor<*xf32>
+  return
+}
+
+// -----
+
 // Tests that elementwise operands must broadcast.
 func @no_broadcast(%a: tensor<?x4xf32>, %b: tensor<5xf32>) {
   // expected-error @+1 {{operands do not broadcast: dimension 1 of the broadcast shape: 4 vs 5 (shapes [?, 4] and [5])}}

@@ -93,6 +93,8 @@ func @primitive_ops(%x: tensor<?x8x4xf32>, %v: tensor<4xf32>, %i: tensor<?x8xi32
   %bm = mt.batch_matmul %x, %x {transpose_rhs = true} : (tensor<?x8x4xf32>, tensor<?x8x4xf32>) -> tensor<?x8x8xf32>
   // CHECK: mt.batch_matmul %{{.+}}, %{{.+}} {transpose_lhs = true} : (tensor<?x8x4xf32>, tensor<?x8x4xf32>) -> tensor<?x4x4xf32>
   %bt = mt.batch_matmul %x, %x {transpose_lhs = true} : (tensor<?x8x4xf32>, tensor<?x8x4xf32>) -> tensor<?x4x4xf32>
+  // CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x8x4xf32>, tensor<?x8x8xf32>) -> tensor<4x8xf32>
+  %cl = mt.contract_leading %x, %mm : (tensor<?x8x4xf32>, tensor<?x8x8xf32>) -> tensor<4x8xf32>
   // CHECK: mt.add %{{.+}}, %{{.+}} : (tensor<?x8x4xf32>, tensor<4xf32>) -> tensor<?x8x4xf32>
   %0 = mt.add %x, %v : (tensor<?x8x4xf32>, tensor<4xf32>) -> tensor<?x8x4xf32>
   // CHECK: mt.sub

@@ -14,10 +14,10 @@
 // CHECK-SAME: mt.surgery = "pcgrad"
 // CHECK: %[[PT:.+]] = mt.concat %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<1xf32>, tensor<1xf32>) -> tensor<2xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 0 : i64}
-// CHECK: mt.reduce_sum %{{.+}} {axis = 0 : i64, keep_dims = false} : (tensor<?x3x4xf32>) -> tensor<3x4xf32>
+// CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 1 : i64}
-// CHECK: mt.reduce_sum %{{.+}} {axis = 0 : i64, keep_dims = false} : (tensor<?x3x4xf32>) -> tensor<3x4xf32>
-// CHECK-NOT: mt.reduce_sum {{.+}} -> tensor<3x4xf32>
+// CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
+// CHECK-NOT: mt.contract_leading {{.+}} -> tensor<3x4xf32>
 // CHECK: mt.dropout_mask %{{.+}}, %[[SEED]] {rate = 5.000000e-01 : f64, stream = 1099511627776 : i64} : (tensor<2x16xf32>, tensor<i64>) -> tensor<2x16xf32>
 // CHECK: mt.compare %{{.+}}, %{{.+}} {predicate = "lt"} : (tensor<f32>, tensor<f32>) -> tensor<i1>
 // CHECK: return
@@ -46,9 +46,9 @@ func @forward(%x: tensor<?x4xf32> {mt.input = "x"}, %ya: tensor<?xi32> {mt.input
 // CHECK: %[[W:.+]] = mt.param_ref @loss.task_weights : tensor<2xf32>
 // CHECK: %[[PT:.+]] = mt.concat %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<1xf32>, tensor<1xf32>) -> tensor<2xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 0 : i64}
-// CHECK: mt.reduce_sum %{{.+}} {axis = 0 : i64, keep_dims = false} : (tensor<?x3x4xf32>) -> tensor<3x4xf32>
+// CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 1 : i64}
-// CHECK: mt.reduce_sum %{{.+}} {axis = 0 : i64, keep_dims = false} : (tensor<?x3x4xf32>) -> tensor<3x4xf32>
+// CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
 // CHECK: mt.sqrt
 // CHECK: mt.sqrt
 // CHECK: %[[NORMS:.+]] = mt.concat %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<1xf32>, tensor<1xf32>) -> tensor<2xf32>

@@ -1,17 +1,18 @@
 // Every primitive op's Halide kernel (compiler/Conversion/MTToHalide) against
 // two oracles, plain C++ loops written here and the reference interpreter
 // (compiler/Interpreter), unscheduled and with its CPU schedule
-// (compiler/Schedules), each op as a one-op mt.kernel, JIT-compiled once per case and run at batch 1, 3
-// and 17 with fresh random inputs; static sizes are chosen off the vector
-// width (7, 13, 33, ...). Floats must agree to a relative error below 1e-5
-// (for sums, relative to the sum of the magnitudes of the terms); integers
-// and masks exactly. Also: gather's out-of-range run-time error, the
-// diagnostics for ops that have no kernel, and mt.dropout_mask against the
-// reference interpreter, bit for bit (both follow mt/Dialect/DropoutHash.h).
+// (compiler/Schedules), each op as a one-op mt.kernel, JIT-compiled once per
+// case and run at batch 1, 3 and 17 with fresh random inputs; static sizes are
+// chosen off the vector width (7, 13, 33, ...). Floats must agree to a relative
+// error below 1e-5 (for sums, relative to the sum of the magnitudes of the
+// terms); integers and masks exactly. Also: gather's out-of-range run-time
+// error, the diagnostics for ops that have no kernel, and mt.dropout_mask
+// against the reference interpreter, bit for bit (both follow
+// mt/Dialect/DropoutHash.h).
 
+#include "Conversion/MTToHalide/LowerKernel.h"
 #include "Conversion/MTToHalide/LowerPrimitive.h"
 #include "Interpreter/Interpreter.h"
-#include "Conversion/MTToHalide/LowerKernel.h"
 #include "Schedules/Schedule.h"
 #include "mt/Dialect/MTOps.h"
 
@@ -143,6 +144,24 @@ Reference batchMatmul(bool transposeLhs, bool transposeRhs) {
         out.magnitude[i] += std::fabs(term);
       }
     }
+    return out;
+  };
+}
+
+/// out[m, n] = sum over the leading index of a[..., m] * b[..., n].
+Reference contractLeading() {
+  return [](const Inputs &in, const Shape &outShape) {
+    Tensor out(outShape);
+    const Tensor &a = in[0], &b = in[1];
+    int64_t m = a.shape.back(), n = b.shape.back();
+    int64_t leading = numElements(a.shape) / m;
+    for (int64_t l = 0; l < leading; ++l)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double term = a.data[l * m + i] * b.data[l * n + j];
+          out.data[i * n + j] += term;
+          out.magnitude[i * n + j] += std::fabs(term);
+        }
     return out;
   };
 }
@@ -623,6 +642,26 @@ std::vector<Case> allCases() {
        "?x7x33xf32",
        {},
        batchMatmul(false, true)},
+      {"contract_leading",
+       "mt.contract_leading %a0, %a1",
+       {"?x5x13xf32", "?x5x33xf32"},
+       "13x33xf32",
+       {},
+       contractLeading()},
+      // A weight gradient's size: register tiles, K blocks of one example,
+      // parallel row blocks.
+      {"contract_leading_tiles",
+       "mt.contract_leading %a0, %a1",
+       {"?x24x96xf32", "?x24x200xf32"},
+       "96x200xf32",
+       {},
+       contractLeading()},
+      {"contract_leading_2d",
+       "mt.contract_leading %a0, %a1",
+       {"11x7xf32", "11x5xf32"},
+       "7x5xf32",
+       {},
+       contractLeading()},
       // Data movement.
       {"broadcast_in_dim",
        "mt.broadcast_in_dim %a0 {broadcast_dimensions = [1, 2]}",
@@ -815,8 +854,9 @@ std::string kernelSource(const Case &c) {
   std::string entry = blockArgs.empty() ? "" : "  ^bb0(" + blockArgs + "):\n";
   return "func @kernel(" + args + ") -> " + result +
          " {\n  %k = mt.kernel \"k\" (" + inputs + ") : (" + types + ") -> " +
-         result + " {\n" + entry + "    %r = " + op + "\n    mt.yield %r : " +
-         result + "\n  }\n  return %k : " + result + "\n}\n";
+         result + " {\n" + entry + "    %r = " + op +
+         "\n    mt.yield %r : " + result + "\n  }\n  return %k : " + result +
+         "\n}\n";
 }
 
 /// The primitive op of a parsed case (inside its kernel, if any).
@@ -942,7 +982,7 @@ void expectInterpreterAgrees(mlir::Operation *op, const Inputs &inputs,
     mlir::Type element =
         value.getType().cast<mlir::RankedTensorType>().getElementType();
     mt::interp::ElementKind kind =
-        element.isF32() ? mt::interp::ElementKind::F32
+        element.isF32()         ? mt::interp::ElementKind::F32
         : element.isInteger(32) ? mt::interp::ElementKind::I32
         : element.isInteger(64) ? mt::interp::ElementKind::I64
                                 : mt::interp::ElementKind::I1;
@@ -1051,7 +1091,8 @@ std::vector<Case> avx2Cases() {
   for (const Case &c : allCases())
     for (const char *name :
          {"add", "gelu", "reduce_sum_inner", "reduce_mean_middle",
-          "matmul_tiles", "batch_matmul", "scatter_add_wide", "one_hot"})
+          "matmul_tiles", "batch_matmul", "contract_leading_tiles",
+          "scatter_add_wide", "one_hot"})
       if (c.name == name)
         picked.push_back(c);
   return picked;
@@ -1251,8 +1292,7 @@ class BatchInvarianceTest : public KernelErrorTest {};
 TEST_F(BatchInvarianceTest, MatmulRowsAreBitIdenticalAtEveryBatch) {
   for (const char *shapes :
        {"?x128xf32|1x128xf32|?x1xf32", "?x64xf32|3x64xf32|?x3xf32",
-        "?x3xf32|128x3xf32|?x128xf32",
-        "?x40xf32|13x40xf32|?x13xf32"}) {
+        "?x3xf32|128x3xf32|?x128xf32", "?x40xf32|13x40xf32|?x13xf32"}) {
     std::string text(shapes);
     size_t bar1 = text.find('|'), bar2 = text.rfind('|');
     Case c{"matmul",
@@ -1264,8 +1304,7 @@ TEST_F(BatchInvarianceTest, MatmulRowsAreBitIdenticalAtEveryBatch) {
     SCOPED_TRACE(text);
     Kernel kernel(context, kernelSource(c));
     ASSERT_TRUE(kernel.op);
-    ASSERT_TRUE(
-        kernel.build(true, Halide::get_jit_target_from_environment()));
+    ASSERT_TRUE(kernel.build(true, Halide::get_jit_target_from_environment()));
     auto lhsType =
         kernel.op->getOperand(0).getType().cast<mlir::RankedTensorType>();
     auto rhsType =
@@ -1278,12 +1317,11 @@ TEST_F(BatchInvarianceTest, MatmulRowsAreBitIdenticalAtEveryBatch) {
                       rhsType.getElementType(), kDefault, rng);
     kernel.params[1].set(toBuffer(rhs, Halide::Float(32)));
     std::vector<float> reference;
-    for (int64_t batch : {most, int64_t(1), int64_t(2), int64_t(5),
-                          int64_t(6), int64_t(7), int64_t(13)}) {
+    for (int64_t batch : {most, int64_t(1), int64_t(2), int64_t(5), int64_t(6),
+                          int64_t(7), int64_t(13)}) {
       SCOPED_TRACE("batch " + std::to_string(batch));
       Tensor rows(resolve(lhsType.getShape(), batch));
-      rows.data.assign(lhs.data.begin(),
-                       lhs.data.begin() + rows.data.size());
+      rows.data.assign(lhs.data.begin(), lhs.data.begin() + rows.data.size());
       kernel.params[0].set(toBuffer(rows, Halide::Float(32)));
       kernel.batch.set(static_cast<int32_t>(batch));
       Halide::Buffer<float> out(

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "support/MlirTest.h"
 #include "Interpreter/Interpreter.h"
+#include "support/MlirTest.h"
 
 #include "mt/Dialect/DropoutHash.h"
 #include "mt/Dialect/MTDialect.h"
@@ -98,7 +98,6 @@ protected:
     });
     return found;
   }
-
 };
 
 #define EXPECT_DIAGNOSTIC(text, expected)                                      \
@@ -185,6 +184,21 @@ TEST_F(InterpreterTest, BatchMatmulTransposes) {
   expectTensor(results[2], {2, 2, 2}, {26, 30, 38, 44, 5, 6, 7, 8}); // A^T B
   // A^T B^T = (B A)^T, B A = [[23,34],[31,46]].
   expectTensor(results[3], {2, 2, 2}, {23, 31, 34, 46, 5, 7, 6, 8});
+}
+
+TEST_F(InterpreterTest, ContractLeadingSumsOverEveryLeadingDimension) {
+  const char *source = R"mlir(
+    func @main(%a: tensor<?x2x2xf32>, %b: tensor<?x2x1xf32>) -> tensor<2x1xf32> {
+      %0 = mt.contract_leading %a, %b : (tensor<?x2x2xf32>, tensor<?x2x1xf32>) -> tensor<2x1xf32>
+      return %0 : tensor<2x1xf32>
+    })mlir";
+  // Rows (1, 2), (3, 4) | (5, 6), (7, 8) against 1, 2 | 3, 4:
+  // column 0: 1 + 6 + 15 + 28, column 1: 2 + 8 + 18 + 32.
+  Tensor a = Tensor::f32({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  Tensor b = Tensor::f32({2, 2, 1}, {1, 2, 3, 4});
+  std::vector<Tensor> results = runOk(source, {a, b});
+  ASSERT_EQ(results.size(), 1u);
+  expectTensor(results[0], {2, 1}, {50, 60});
 }
 
 //===----------------------------------------------------------------------===//

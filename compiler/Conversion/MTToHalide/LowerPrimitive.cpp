@@ -216,6 +216,25 @@ void lowerBatchMatmul(OpLowering &l, BatchMatmulOp op) {
   defineMatmul(l, l.read(0, lhsIndex), rhs);
 }
 
+/// result[m, n] = sum over d... of lhs[d..., m] * rhs[d..., n]: one RDom
+/// over the leading dimensions, the last one innermost, so the sum runs in
+/// row-major order of the leading index.
+void lowerContractLeading(OpLowering &l, ContractLeadingOp) {
+  ArrayRef<int64_t> lhsShape = l.operandShape(0);
+  std::vector<Halide::Range> ranges;
+  for (int64_t i = static_cast<int64_t>(lhsShape.size()) - 2; i >= 0; --i)
+    ranges.emplace_back(0, l.extent(lhsShape[i]));
+  Halide::RDom r(ranges, "k");
+  std::vector<Expr> lhsIndex, rhsIndex;
+  for (int64_t i = static_cast<int64_t>(lhsShape.size()) - 2; i >= 0; --i) {
+    lhsIndex.push_back(r[i]);
+    rhsIndex.push_back(r[i]);
+  }
+  lhsIndex.push_back(l.vars[0]);
+  rhsIndex.push_back(l.vars[1]);
+  defineMatmul(l, l.read(0, lhsIndex), l.read(1, rhsIndex));
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
@@ -619,6 +638,9 @@ FailureOr<LoweredOp> mt::lowerPrimitive(Operation *op, ArrayRef<Func> operands,
           .Case([&](MatmulOp m) { return lowerMatmul(l, m), success(); })
           .Case([&](BatchMatmulOp m) {
             return lowerBatchMatmul(l, m), success();
+          })
+          .Case([&](ContractLeadingOp m) {
+            return lowerContractLeading(l, m), success();
           })
           .Case<ReduceSumOp, ReduceMaxOp, ReduceMeanOp>([&](auto r) {
             return lowerReduction(l, r.getAxis(), r.getKeepDims()), success();

@@ -39,6 +39,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <algorithm>
+#include <optional>
 
 using Halide::Func;
 using Halide::RVar;
@@ -60,6 +61,10 @@ constexpr int64_t kAccumulatorBytes = 64 * 1024;
 /// 12 KiB, which stays in a 32 KiB L1 beside the accumulators and lhs rows.
 constexpr int64_t kMaxKBlock = 128;
 
+/// Row blocks of a plain matrix result: enough tasks for the cores with
+/// some slack for imbalance.
+constexpr int64_t kMinRowBlocks = 8;
+
 /// A register tile: rows x vectors accumulators, plus `vectors` rhs loads
 /// and one broadcast live per K step.
 struct RegisterTile {
@@ -80,11 +85,27 @@ std::vector<RegisterTile> registerTilesOf(const Halide::Target &target) {
   return {{3, 4}, {2, 6}};
 }
 
-/// The reduced extent K.
+/// The extent of the innermost reduction loop, K (for contract_leading,
+/// the last leading dimension: one example's rows; the K blocks then run
+/// example by example).
 int64_t reducedExtent(mlir::Operation *op) {
   llvm::ArrayRef<int64_t> lhs = operandShape(op, 0);
+  if (llvm::isa<ContractLeadingOp>(op))
+    return lhs[lhs.size() - 2];
   auto bmm = llvm::dyn_cast<BatchMatmulOp>(op);
   return lhs[lhs.size() - (bmm && bmm.getTransposeLhs() ? 2 : 1)];
+}
+
+/// How many times the innermost reduction loop runs: the other leading
+/// dimensions of a contract_leading (the batch estimated), else 1.
+int64_t outerReductions(mlir::Operation *op) {
+  if (!llvm::isa<ContractLeadingOp>(op))
+    return 1;
+  llvm::ArrayRef<int64_t> lhs = operandShape(op, 0);
+  int64_t n = 1;
+  for (size_t i = 0; i + 2 < lhs.size(); ++i)
+    n *= estimateOf(lhs[i]);
+  return n;
 }
 
 /// The K block: all of K up to kMaxKBlock, else the largest divisor of K
@@ -153,18 +174,30 @@ void scheduleAccumulator(Func acc, const Func &rhs, const Func &out,
                          int64_t kExtent, int64_t kBlock, bool rowsDivide) {
   Var n = acc.args()[0], m = acc.args()[1], lane("acc_lane"),
       rowTile("acc_row_tile"), row("acc_row");
-  RVar k = acc.rvars(0)[0], kOuter("k_block"), kInner("k_in");
+  std::vector<RVar> rvars = acc.rvars(0);
+  RVar k = rvars[0], kOuter("k_block"), kInner("k_in");
   acc.compute_at(out, l.colBlock);
   acc.split(n, n, lane, t.lanes).unroll(n);
   Stage update = acc.update(0);
   update.split(n, n, lane, t.lanes)
       .split(m, rowTile, row, t.rows,
              rowsDivide ? TailStrategy::RoundUp : TailStrategy::GuardWithIf);
-  if (kBlock < kExtent)
-    update.split(k, kOuter, kInner, static_cast<int>(kBlock))
-        .reorder(lane, n, row, kInner, rowTile, kOuter);
-  else
-    update.reorder(lane, n, row, k, rowTile);
+  // The loop that starts a new K block, where the rhs panel is packed:
+  // k_block, or for contract_leading the next leading index (an example).
+  std::vector<VarOrRVar> order{lane, n, row};
+  std::optional<RVar> blockLoop;
+  if (kBlock < kExtent) {
+    update.split(k, kOuter, kInner, static_cast<int>(kBlock));
+    order.insert(order.end(), {kInner, rowTile, kOuter});
+    blockLoop = kOuter;
+  } else {
+    order.insert(order.end(), {k, rowTile});
+  }
+  for (size_t i = 1; i < rvars.size(); ++i)
+    order.push_back(rvars[i]);
+  if (rvars.size() > 1 && !blockLoop)
+    blockLoop = rvars[1];
+  update.reorder(order);
   update.unroll(n).unroll(row);
   if (t.lanes > 1) {
     acc.vectorize(lane);
@@ -176,8 +209,8 @@ void scheduleAccumulator(Func acc, const Func &rhs, const Func &out,
   // (measured: x.W^T 4096x512x512 at 31% of peak, dY.W at 51%, unpacked).
   Func packed = Func(rhs).in(acc);
   Var pn = packed.args()[0], pLane("packed_lane");
-  if (kBlock < kExtent)
-    packed.compute_at(acc, kOuter);
+  if (blockLoop)
+    packed.compute_at(acc, *blockLoop);
   else
     packed.compute_at(out, l.colBlock);
   packed.split(pn, pn, pLane, t.lanes, TailStrategy::ShiftInwards).unroll(pn);
@@ -254,8 +287,17 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   rowsDivide = rowsDivide && shape.blockRows % shape.rows == 0;
 
   // Parallel when the whole product is worth more than two tasks.
-  int64_t work = elements(d, 0, d.vars.size()) * k;
+  int64_t work = elements(d, 0, d.vars.size()) * k * outerReductions(s.op);
   bool parallel = work >= 2 * kElementsPerTask * 64;
+  // A plain matrix result (a weight gradient) has no batch dimension to
+  // share out: its row blocks are the parallel tasks, at least
+  // kMinRowBlocks of them.
+  if (parallel && d.vars.size() == 2 && !batchRows)
+    shape.blockRows =
+        std::min(shape.blockRows,
+                 std::max<int64_t>(shape.rows, (mExtent + kMinRowBlocks - 1) /
+                                                   kMinRowBlocks / shape.rows *
+                                                   shape.rows));
 
   TileLoops loops;
   Func out = s.out;

@@ -258,7 +258,7 @@ int64_t reductionAxis(mlir::Operation *op) {
 }
 
 bool isMatmulLike(mlir::Operation *op) {
-  return llvm::isa<MatmulOp, BatchMatmulOp>(op);
+  return llvm::isa<MatmulOp, BatchMatmulOp, ContractLeadingOp>(op);
 }
 
 /// The schedule of one materialized stage that is not matmul-like, by the

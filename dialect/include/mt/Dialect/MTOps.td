@@ -408,6 +408,26 @@ def MT_BatchMatmulOp : MT_Op<"batch_matmul", [MT_OutEWiseFusableKind]> {
       "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
+def MT_ContractLeadingOp : MT_Op<"contract_leading", [MT_OutEWiseFusableKind]> {
+  let summary = "lhs^T rhs summed over every leading dimension";
+  let description = [{
+    `lhs [d..., M]` and `rhs [d..., N]` with equal leading dimensions ->
+    `[M, N]`, `result[m, n] = sum over d... of lhs[d..., m] * rhs[d..., n]`:
+    one matrix product whose contraction runs over the batch and every other
+    leading dimension. mt-autodiff writes a matmul's weight gradient this
+    way, so that no per-example product is ever materialized.
+
+    ```mlir
+    %dw = mt.contract_leading %dy, %x
+        : (tensor<?x16x128xf32>, tensor<?x16x64xf32>) -> tensor<128x64xf32>
+    ```
+  }];
+  let arguments = (ins MT_F32Tensor:$lhs, MT_F32Tensor:$rhs);
+  let results = (outs MT_F32Tensor:$result);
+  let assemblyFormat =
+      "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
 //===----------------------------------------------------------------------===//
 // Primitive ops: elementwise
 //===----------------------------------------------------------------------===//
