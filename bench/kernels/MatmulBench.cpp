@@ -137,7 +137,7 @@ std::string t(const std::string &dims) { return "tensor<" + dims + "xf32>"; }
 std::string s(long v) { return std::to_string(v); }
 
 /// The products of one config: each linear in the forward (x W^T), input
-/// gradient (dY W) and weight gradient (x^T dY per example) layouts, and
+/// gradient (dY W) and weight gradient (dY^T x over all rows) layouts, and
 /// attention's per-head products forward and backward.
 std::vector<Shape> shapesOf(const std::string &config, long f, long seq, long d,
                             long heads, long ff, long tasks) {
@@ -152,10 +152,10 @@ std::vector<Shape> shapesOf(const std::string &config, long f, long seq, long d,
                       t(y), m, double(out), double(in), 1});
     shapes.push_back({config + " " + what + " dY.W", "mt.matmul %a, %b", t(y),
                       t(w), t(x), m, double(in), double(out), 1});
-    shapes.push_back({config + " " + what + " x^T.dY",
-                      "mt.batch_matmul %a, %b {transpose_lhs = true}", t(y),
-                      t(x), t("?x" + s(out) + "x" + s(in)), double(out),
-                      double(in), double(rows), kBatch});
+    shapes.push_back({config + " " + what + " dY^T.x",
+                      "mt.contract_leading %a, %b", t(y), t(x),
+                      t(s(out) + "x" + s(in)), double(out), double(in),
+                      double(rows) * kBatch, 1});
   };
   linear("input " + s(f) + "->" + s(d), seq, f, d);
   linear("qkv/out " + s(d) + "->" + s(d), seq, d, d);

@@ -1059,6 +1059,46 @@ FailureOr<std::vector<Tensor>> mt::interp::evaluateOp(
   return std::vector<Tensor>{std::move(*result)};
 }
 
+/// Evaluates `body` on `args` op by op, an mt.kernel by its own body, and
+/// returns the operands of its terminator (return or yield).
+static FailureOr<std::vector<Tensor>>
+evaluateBlock(Block &body, ArrayRef<Tensor> args, const ParameterValues &params,
+              std::optional<int64_t> batchSize,
+              const InterpretOptions &options) {
+  // Values are dropped after their last use, so whole models fit in memory.
+  DenseMap<Value, Operation *> lastUser;
+  for (Operation &op : body)
+    for (Value operand : op.getOperands())
+      lastUser[operand] = &op;
+  DenseMap<Value, Tensor> values;
+  for (auto it : llvm::zip(body.getArguments(), args))
+    values[std::get<0>(it)] = std::get<1>(it);
+
+  for (Operation &op : body) {
+    std::vector<Tensor> operands;
+    for (Value operand : op.getOperands()) {
+      auto found = values.find(operand);
+      assert(found != values.end() && "verified IR defines values before use");
+      operands.push_back(found->second);
+    }
+    if (op.hasTrait<mlir::OpTrait::IsTerminator>())
+      return operands;
+    FailureOr<std::vector<Tensor>> results =
+        isa<KernelOp>(op)
+            ? evaluateBlock(cast<KernelOp>(op).getBody().front(), operands,
+                            params, batchSize, options)
+            : evaluateOp(&op, operands, params, batchSize, options);
+    if (failed(results))
+      return failure();
+    for (Value operand : op.getOperands())
+      if (lastUser[operand] == &op)
+        values.erase(operand);
+    for (auto it : llvm::zip(op.getResults(), *results))
+      values[std::get<0>(it)] = std::move(std::get<1>(it));
+  }
+  return std::vector<Tensor>();
+}
+
 FailureOr<std::vector<Tensor>>
 mt::interp::interpret(FuncOp func, ArrayRef<Tensor> args,
                       const ParameterValues &params,
@@ -1086,42 +1126,18 @@ mt::interp::interpret(FuncOp func, ArrayRef<Tensor> args,
                            it.value(), type.getInput(it.index()), batchSize)))
       return failure();
 
-  Block &body = func.front();
-  // Values are dropped after their last use, so whole models fit in memory.
-  DenseMap<Value, Operation *> lastUser;
-  for (Operation &op : body)
-    for (Value operand : op.getOperands())
-      lastUser[operand] = &op;
-  DenseMap<Value, Tensor> values;
-  for (auto it : llvm::zip(body.getArguments(), args))
-    values[std::get<0>(it)] = std::get<1>(it);
-
-  for (Operation &op : body) {
-    std::vector<Tensor> operands;
-    for (Value operand : op.getOperands()) {
-      auto found = values.find(operand);
-      assert(found != values.end() && "verified IR defines values before use");
-      operands.push_back(found->second);
-    }
-    if (auto ret = dyn_cast<ReturnOp>(op)) {
-      for (auto it : llvm::enumerate(operands))
-        if (failed(checkTensor(emitError, "result #" + Twine(it.index()),
-                               it.value(), type.getResult(it.index()),
-                               batchSize)))
-          return failure();
-      return operands;
-    }
-    FailureOr<std::vector<Tensor>> results =
-        evaluateOp(&op, operands, params, batchSize, options);
-    if (failed(results))
-      return failure();
-    for (Value operand : op.getOperands())
-      if (lastUser[operand] == &op)
-        values.erase(operand);
-    for (auto it : llvm::zip(op.getResults(), *results))
-      values[std::get<0>(it)] = std::move(std::get<1>(it));
+  if (!isa<ReturnOp>(func.front().back())) {
+    func.emitError() << "function @" << func.getName()
+                     << " does not end in a return";
+    return failure();
   }
-  func.emitError() << "function @" << func.getName()
-                   << " does not end in a return";
-  return failure();
+  FailureOr<std::vector<Tensor>> results =
+      evaluateBlock(func.front(), args, params, batchSize, options);
+  if (failed(results))
+    return failure();
+  for (auto it : llvm::enumerate(*results))
+    if (failed(checkTensor(emitError, "result #" + Twine(it.index()),
+                           it.value(), type.getResult(it.index()), batchSize)))
+      return failure();
+  return results;
 }

@@ -73,9 +73,11 @@ evaluateOp(mlir::Operation *op, llvm::ArrayRef<Tensor> operands,
            std::optional<int64_t> batchSize = std::nullopt,
            const InterpretOptions &options = {});
 
-/// Evaluates a function body (primitive mt ops, `mt.param_ref`,
-/// `std.return`) on `args`, checked against the signature; the batch size is
-/// read from the arguments (every `?` is the same batch size).
+/// Evaluates a function body (primitive mt ops, `mt.param_ref`, `mt.kernel`
+/// regions by their bodies, `std.return`) on `args`, checked against the
+/// signature; the batch size is read from the arguments (every `?` is the
+/// same batch size). Kernel IR gives the numbers of the same primitives
+/// unfused, bit for bit: a difference is a grouping bug.
 mlir::FailureOr<std::vector<Tensor>>
 interpret(mlir::FuncOp func, llvm::ArrayRef<Tensor> args,
           const ParameterValues &params, const InterpretOptions &options = {});

@@ -97,6 +97,11 @@ cl::opt<std::string>
                cl::desc("interpreter: the entry point to run (forward, "
                         "train_step_adam, train_step_sgd, eval_step)"),
                cl::init("forward"));
+cl::opt<bool> interpretKernels(
+    "interpret-kernels",
+    cl::desc("interpreter: run the kernel IR (after mt-fuse, "
+             "mt-outline-kernels, mt-plan-memory) instead of the primitives, "
+             "to tell a fusion bug from a lowering bug"));
 cl::opt<std::string> dataFile("data", cl::desc("interpreter: dataset"));
 cl::opt<std::string> weightsFile("weights", cl::desc("interpreter: weights"));
 cl::opt<std::string> predictionsFile("out",
@@ -230,8 +235,9 @@ int main(int argc, char **argv) {
   bool interpret = backend == "interpreter";
   mt::buildPrimitivePipeline(pm, interpret ? entryPoint != "forward"
                                            : !inferenceOnly);
-  // The interpreter runs primitives; code generation needs planned kernels.
-  if (!interpret)
+  // The interpreter runs primitives unless asked for the kernels; code
+  // generation needs planned kernels.
+  if (!interpret || interpretKernels)
     mt::buildKernelPipeline(pm, /*fuse=*/!noFuse);
   if (!dumpAfter.empty()) {
     bool known = dumpAfter == "all";
