@@ -13,6 +13,9 @@
 //   int <symbol>(int32_t batch, halide_buffer_t *input0, ...,
 //                halide_buffer_t *result0, ...)
 //
+// and Halide's `int <symbol>_argv(void **args)` beside it (args[0] points
+// to the batch), which the generated host code's call tables use.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MT_CODEGEN_KERNELCOMPILER_H

@@ -711,7 +711,7 @@ def MT_KernelOp : Op<MT_Dialect, "kernel", [IsolatedFromAbove,
     SingleBlockImplicitTerminator<"YieldOp">, MT_OpaqueKind]> {
   let summary = "a group of primitives compiled into one Halide pipeline";
   let description = [{
-    Made by `mt-outline-kernels` (and, later, by fusion): the body computes
+    Made by `mt-outline-kernels`, one per `mt-fuse` group: the body computes
     the results from the block arguments (one per input); constants are
     cloned in, parameters and activations come in as inputs.
     `mt-plan-memory` adds `mt.result_slots`, one `[space, offset]` pair per
