@@ -30,6 +30,8 @@ struct MatmulStages {
   /// The Func the accumulator reads the rhs from: `stagedRhs`, or the rhs
   /// operand itself.
   Halide::Func rhs;
+  /// The Func the accumulator reads the lhs from.
+  Halide::Func lhs;
 };
 
 /// Tiles `stages.out` in register blocks of the target's shape and computes

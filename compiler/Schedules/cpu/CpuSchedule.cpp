@@ -284,9 +284,13 @@ void scheduleStage(mlir::Operation *op, Func f, llvm::ArrayRef<int64_t> shape,
 MatmulStages matmulStages(const LoweredKernel &k, mlir::Operation *op,
                           const KernelStage &out) {
   Func staged = k.helperOf(op, StageRole::StagedOperand);
-  return {op,        out.func,
-          out.shape, k.helperOf(op, StageRole::Accumulator),
-          staged,    staged.defined() ? staged : k.funcOf(op->getOperand(1))};
+  return {op,
+          out.func,
+          out.shape,
+          k.helperOf(op, StageRole::Accumulator),
+          staged,
+          staged.defined() ? staged : k.funcOf(op->getOperand(1)),
+          k.funcOf(op->getOperand(0))};
 }
 
 } // namespace
