@@ -19,7 +19,8 @@ int64_t rankOf(Value value) {
   return value.getType().cast<RankedTensorType>().getRank();
 }
 
-/// The flat form of `type`: rank 0 stays, anything else is tensor<?xE>.
+} // namespace
+
 Type flatType(Type type) {
   auto tensor = type.cast<RankedTensorType>();
   if (tensor.getRank() == 0)
@@ -27,8 +28,6 @@ Type flatType(Type type) {
   return RankedTensorType::get({ShapedType::kDynamicSize},
                                tensor.getElementType());
 }
-
-} // namespace
 
 bool isFlattenable(KernelOp kernel) {
   Block &body = kernel.getBody().front();

@@ -27,6 +27,10 @@ namespace mt {
 /// Whether `kernel` computes the same numbers over its values flattened.
 bool isFlattenable(KernelOp kernel);
 
+/// A value's type in the flat copy: rank 0 stays, anything else is
+/// tensor<?xE>.
+mlir::Type flatType(mlir::Type type);
+
 /// A copy of `kernel` (isFlattenable) inserted at `builder`'s point, whose
 /// block arguments and op results of the common shape are rank-1 tensors of
 /// dynamic length; scalars stay scalars. The copy's own operands are

@@ -28,15 +28,20 @@ namespace mt {
 namespace {
 
 /// A key that is equal for kernels computing the same function: each body
-/// op's name, attributes, result types and operands (as positions).
-std::string structuralKey(KernelOp kernel) {
+/// op's name, attributes, result types and operands (as positions). With
+/// `flat`, the types are those of the kernel's flat copy (FlatKernels.h), so
+/// the key is known before any copy is made.
+std::string structuralKey(KernelOp kernel, bool flat) {
+  auto typeOf = [&](Value v) {
+    return flat ? flatType(v.getType()) : v.getType();
+  };
   std::string key;
   llvm::raw_string_ostream os(key);
   DenseMap<Value, unsigned> ids;
   Block &body = kernel.getBody().front();
   for (BlockArgument arg : body.getArguments()) {
     ids[arg] = ids.size();
-    os << "arg:" << arg.getType() << ";";
+    os << "arg:" << typeOf(arg) << ";";
   }
   for (Operation &op : body) {
     os << op.getName() << "(";
@@ -46,7 +51,7 @@ std::string structuralKey(KernelOp kernel) {
     for (NamedAttribute attr : op.getAttrs())
       os << attr.getName().getValue() << "=" << attr.getValue() << ";";
     for (Value result : op.getResults()) {
-      os << result.getType() << ";";
+      os << typeOf(result) << ";";
       ids[result] = ids.size();
     }
     os << "\n";
@@ -82,18 +87,15 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
   OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
   OpBuilder builder(scratch->getBodyRegion());
   module.walk([&](KernelOp kernel) {
-    KernelOp source = kernel;
-    if (isFlattenable(kernel)) {
-      source = cloneFlattened(kernel, builder);
+    bool flat = isFlattenable(kernel);
+    if (flat)
       library.flattened.insert(kernel);
-    }
-    std::string key = structuralKey(source);
-    auto [it, inserted] =
-        symbolOfKey.try_emplace(key, "mt_" + kernel.getKernelName().str());
+    auto [it, inserted] = symbolOfKey.try_emplace(
+        structuralKey(kernel, flat), "mt_" + kernel.getKernelName().str());
     library.symbolOf[kernel] = it->second;
     if (inserted) {
       library.symbols.push_back(it->second);
-      distinct.push_back(source);
+      distinct.push_back(flat ? cloneFlattened(kernel, builder) : kernel);
     }
   });
 

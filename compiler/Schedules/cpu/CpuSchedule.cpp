@@ -34,6 +34,7 @@
 #include "Schedules/cpu/CpuMatmulSchedule.h"
 #include "Schedules/cpu/CpuScheduleUtil.h"
 
+#include "mt/Dialect/FusionKind.h"
 #include "mt/Dialect/MTOps.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -257,8 +258,10 @@ int64_t reductionAxis(mlir::Operation *op) {
   return op->getAttrOfType<mlir::IntegerAttr>("axis").getInt();
 }
 
+/// A root that absorbs an elementwise epilogue (its declared fusion kind),
+/// as LowerKernel decides the anchor.
 bool isMatmulLike(mlir::Operation *op) {
-  return llvm::isa<MatmulOp, BatchMatmulOp, ContractLeadingOp>(op);
+  return getFusionKind(op) == FusionKind::OutEWiseFusable;
 }
 
 /// The schedule of one materialized stage that is not matmul-like, by the
