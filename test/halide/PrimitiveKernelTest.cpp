@@ -656,6 +656,27 @@ std::vector<Case> allCases() {
        "96x200xf32",
        {},
        contractLeading()},
+      // Blocks of one example's 72 rows, the lhs copied in transposed tiles.
+      {"contract_leading_transposed_tiles",
+       "mt.contract_leading %a0, %a1",
+       {"?x72x40xf32", "?x72x48xf32"},
+       "40x48xf32",
+       {},
+       contractLeading()},
+      // Examples of 200 rows run in K blocks of 100.
+      {"contract_leading_k_blocks",
+       "mt.contract_leading %a0, %a1",
+       {"?x200x16xf32", "?x200x24xf32"},
+       "16x24xf32",
+       {},
+       contractLeading()},
+      // The rows are the batch: K blocks with a ragged last one.
+      {"contract_leading_batch_rows",
+       "mt.contract_leading %a0, %a1",
+       {"?x12xf32", "?x20xf32"},
+       "12x20xf32",
+       {},
+       contractLeading()},
       {"contract_leading_2d",
        "mt.contract_leading %a0, %a1",
        {"11x7xf32", "11x5xf32"},
@@ -1092,6 +1113,7 @@ std::vector<Case> avx2Cases() {
     for (const char *name :
          {"add", "gelu", "reduce_sum_inner", "reduce_mean_middle",
           "matmul_tiles", "batch_matmul", "contract_leading_tiles",
+          "contract_leading_transposed_tiles", "contract_leading_k_blocks",
           "scatter_add_wide", "one_hot"})
       if (c.name == name)
         picked.push_back(c);

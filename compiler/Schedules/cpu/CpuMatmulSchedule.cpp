@@ -26,7 +26,11 @@
 // once per call into [K, N] in vectorized tiles: O(N K) against the
 // O(M N K) of the product, the operand packing every BLAS does per call.
 //
-// Measured: at scheduleMatmul.
+// contract_leading (weight gradients: long K, small result) has its own
+// loop nest, with the result tiles as the parallel tasks: see
+// scheduleContraction.
+//
+// Measured: at scheduleMatmul and scheduleContraction.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,27 +89,11 @@ std::vector<RegisterTile> registerTilesOf(const Halide::Target &target) {
   return {{3, 4}, {2, 6}};
 }
 
-/// The extent of the innermost reduction loop, K (for contract_leading,
-/// the last leading dimension: one example's rows; the K blocks then run
-/// example by example).
+/// The extent of the reduction, K, of a matmul or batch_matmul.
 int64_t reducedExtent(mlir::Operation *op) {
   llvm::ArrayRef<int64_t> lhs = operandShape(op, 0);
-  if (llvm::isa<ContractLeadingOp>(op))
-    return lhs[lhs.size() - 2];
   auto bmm = llvm::dyn_cast<BatchMatmulOp>(op);
   return lhs[lhs.size() - (bmm && bmm.getTransposeLhs() ? 2 : 1)];
-}
-
-/// How many times the innermost reduction loop runs: the other leading
-/// dimensions of a contract_leading (the batch estimated), else 1.
-int64_t outerReductions(mlir::Operation *op) {
-  if (!llvm::isa<ContractLeadingOp>(op))
-    return 1;
-  llvm::ArrayRef<int64_t> lhs = operandShape(op, 0);
-  int64_t n = 1;
-  for (size_t i = 0; i + 2 < lhs.size(); ++i)
-    n *= estimateOf(lhs[i]);
-  return n;
 }
 
 /// The K block: all of K up to kMaxKBlock, else the largest divisor of K
@@ -218,25 +206,6 @@ void scheduleAccumulator(Func acc, const Func &rhs, const Func &out,
     packed.vectorize(pLane);
 }
 
-/// contract_leading reads its lhs [d..., K rows, M] down a column: each K
-/// step of a register tile broadcasts from the next row, M floats on (8 KiB
-/// at M = 2048, so a tile's 128 steps share one L1 set and miss). Copied
-/// once per row block with K innermost, each row of the tile walks K
-/// contiguously. Measured, seed linear1's dY^T.x (2048 x 512 x 4096) in the
-/// model's train step (Halide profiler, 12 calls): 243 ms a call before, 89%
-/// of it in the accumulator; 88 ms after. mt-bench-matmul, the three seed
-/// weight gradients: 56-90 -> 84-112 GFLOP/s.
-void scheduleTransposedLhs(const Func &lhs, const Func &acc, const Func &out,
-                           const TileLoops &l, int lanes) {
-  Func packed = Func(lhs).in(acc);
-  std::vector<Var> args = packed.args();
-  std::vector<Var> storage{args[1], args[0]};
-  storage.insert(storage.end(), args.begin() + 2, args.end());
-  packed.compute_at(out, l.outer).reorder_storage(storage);
-  if (lanes > 1)
-    packed.vectorize(args[0], lanes, TailStrategy::GuardWithIf);
-}
-
 /// The transposed rhs [K, N] of a 2-D [N, K] weight, staged once per call in
 /// tiles of `lanes` columns by `kLanes` rows.
 void scheduleStagedRhs(Func staged, int lanes, int kLanes) {
@@ -263,6 +232,162 @@ int64_t blockRowsOf(int64_t rows, int64_t tileRows, int cols) {
              : std::max<int64_t>(tileRows, rows / tileRows * tileRows);
 }
 
+/// The largest task tile of a contraction: its accumulators (up to 512
+/// columns by rows) stay in a 512 KiB L2 beside the lhs block and the rhs
+/// panel.
+constexpr int64_t kMaxTaskColumns = 512;
+constexpr int64_t kTaskAccumulatorBytes = 256 * 1024;
+
+/// contract_leading, result[m, n] = sum over rows r of lhs[r, m] rhs[r, n]
+/// (weight gradients: r runs over batch x sequence, 4096 rows at seed
+/// size), is a matmul whose K is long and whose M and N are small; its
+/// result is the parallel work. So, as a BLAS does, each task owns a tile
+/// of the result (up to kMaxTaskColumns x kTaskAccumulatorBytes), keeps its
+/// accumulators in L2 for the whole reduction, and walks K in blocks (one
+/// example's rows): per block the lhs rows [K block, tile rows], read down
+/// a column, are copied once with K innermost, so each row of a register
+/// tile walks K contiguously; per column block of the register tile the
+/// rhs panel [K block, cols] is packed densely (unpacked, rows N floats
+/// apart map a panel to a couple of L1 sets). The sum keeps its order
+/// (rows ascending), so results do not depend on the tiling.
+///
+/// Measured (mt-bench-matmul, min of 5 runs, the seed weight gradients
+/// input / qkv / linear1 / linear2 / task q, 2 vCPUs of an AMD EPYC Zen 3),
+/// against row blocks that re-read their whole lhs copy (4 MB) from L3 per
+/// column block: 4.4 / 21.7 / 109.5 / 84.6 / 0.63 ms -> 3.2 / 24.1 / 85.0 /
+/// 91.1 / 0.47 ms, 221 -> 188 ms in all; a seed train step 5.65 -> 5.25 s.
+/// perf then puts 70% of the kernel in the FMA loop, about 17% in packing
+/// the rhs panels (rows 2 KiB apart, latency-bound; Halide's prefetch did
+/// not measurably help) and 9% in the transposing lhs copy.
+void scheduleContraction(const MatmulStages &s, const Halide::Target &target) {
+  int width = target.natural_vector_size(Halide::Float(32));
+  Dims d = dimsOf(s.out, s.shape);
+  int64_t nExtent = d.extents[0], mExtent = d.extents[1];
+  RegisterTile tile = registerTilesOf(target).front();
+  int lanes = nExtent >= width ? width : powerOfTwoBelow(nExtent);
+  int vectors = static_cast<int>(
+      std::clamp<int64_t>(nExtent / lanes, 1, tile.vectors));
+  int rows = static_cast<int>(std::min<int64_t>(mExtent, tile.rows));
+
+  // The task tile: all columns up to kMaxTaskColumns, rows up to the
+  // accumulator budget, and at least kMinRowBlocks tasks where M allows.
+  int64_t taskCols = std::min(nExtent, kMaxTaskColumns);
+  int64_t colTasks = (nExtent + taskCols - 1) / taskCols;
+  int64_t rowTasks = (kMinRowBlocks + colTasks - 1) / colTasks;
+  int64_t maxRows = std::max<int64_t>(
+      rows, kTaskAccumulatorBytes / (taskCols * 4) / rows * rows);
+  int64_t taskRows = std::clamp<int64_t>(
+      ((mExtent + rowTasks - 1) / rowTasks + rows - 1) / rows * rows, rows,
+      std::min(maxRows, mExtent));
+
+  llvm::ArrayRef<int64_t> lhsShape = operandShape(s.op, 0);
+  int64_t reduced = 1;
+  for (size_t i = 0; i + 1 < lhsShape.size(); ++i)
+    reduced *= estimateOf(lhsShape[i]);
+  bool parallel = elements(d, 0, 2) * reduced >= 2 * kElementsPerTask * 64;
+
+  Func out = s.out;
+  Var n = d.vars[0], m = d.vars[1], nTask("n_task"), mTask("m_task"),
+      lane("lane"), task("tile_outer");
+  out.split(n, nTask, n, static_cast<int>(taskCols), TailStrategy::ShiftInwards)
+      .split(m, mTask, m, static_cast<int>(taskRows),
+             TailStrategy::ShiftInwards)
+      .split(n, n, lane, lanes, TailStrategy::ShiftInwards)
+      .reorder(lane, n, m, nTask, mTask)
+      .fuse(nTask, mTask, task);
+  if (lanes > 1)
+    out.vectorize(lane);
+  if (parallel)
+    out.parallel(task);
+
+  Func acc = s.accumulator;
+  Var an = acc.args()[0], am = acc.args()[1], aLane("acc_lane"),
+      vector("acc_vector"), colBlock("acc_col_block"), rowTile("acc_row_tile"),
+      row("acc_row");
+  acc.compute_at(out, task);
+  acc.split(an, an, aLane, lanes, TailStrategy::GuardWithIf);
+  Stage update = acc.update(0);
+  auto exact = [](int64_t extent, int factor) {
+    return extent % factor == 0 ? TailStrategy::RoundUp
+                                : TailStrategy::GuardWithIf;
+  };
+  // Guards on whole vectors and whole rows are uniform across lanes, so the
+  // partitioned steady-state loops run without them.
+  update.split(an, vector, aLane, lanes, exact(taskCols, lanes))
+      .split(vector, colBlock, vector, vectors, TailStrategy::GuardWithIf)
+      .split(am, rowTile, row, rows, exact(taskRows, rows));
+  // K blocks of about kMaxKBlock rows: one example's rows when there are
+  // that many (seed: 128), else several examples' (the task queries: 3
+  // rows each), so a register tile is loaded and stored once per block.
+  std::vector<RVar> rvars = acc.rvars(0);
+  std::vector<VarOrRVar> order{aLane, vector, row};
+  std::optional<RVar> blockLoop;
+  size_t outerRVars = 1; // the first rvar not yet in `order`
+  int64_t kExtent = estimateOf(lhsShape[lhsShape.size() - 2]);
+  if (kBlockOf(kExtent) < kExtent ||
+      (rvars.size() == 1 && lhsShape.front() < 0)) {
+    RVar kOuter("k_block"), kInner("k_in");
+    update.split(rvars[0], kOuter, kInner,
+                 static_cast<int>(kBlockOf(kExtent)),
+                 TailStrategy::GuardWithIf);
+    order.insert(order.end(), {kInner, rowTile, colBlock, kOuter});
+    blockLoop = kOuter;
+  } else if (rvars.size() > 1 && 2 * kExtent <= kMaxKBlock) {
+    RVar eOuter("example_block"), eInner("example_in");
+    update.split(rvars[1], eOuter, eInner,
+                 static_cast<int>(kMaxKBlock / kExtent),
+                 TailStrategy::GuardWithIf);
+    order.insert(order.end(), {rvars[0], eInner, rowTile, colBlock, eOuter});
+    blockLoop = eOuter;
+    outerRVars = 2;
+  } else {
+    order.insert(order.end(), {rvars[0], rowTile, colBlock});
+    if (rvars.size() > 1)
+      blockLoop = rvars[1];
+  }
+  order.insert(order.end(), rvars.begin() + outerRVars, rvars.end());
+  update.reorder(order).unroll(vector).unroll(row);
+  if (lanes > 1) {
+    acc.vectorize(aLane);
+    update.vectorize(aLane);
+  }
+
+  Func panel = Func(s.rhs).in(acc);
+  Var pn = panel.args()[0], pLane("panel_lane");
+  panel.compute_at(acc, colBlock)
+      .split(pn, pn, pLane, lanes, TailStrategy::ShiftInwards);
+  if (lanes > 1)
+    panel.vectorize(pLane);
+
+  Func lhsBlock = Func(s.lhs).in(acc);
+  std::vector<Var> args = lhsBlock.args();
+  std::vector<Var> storage{args[1], args[0]};
+  storage.insert(storage.end(), args.begin() + 2, args.end());
+  if (blockLoop)
+    lhsBlock.compute_at(acc, *blockLoop);
+  else
+    lhsBlock.compute_at(out, task);
+  lhsBlock.reorder_storage(storage);
+  // The copy transposes: in tiles of lanes x lanes, one vector load per
+  // source row, in-register shuffles, one vector store per block row
+  // (Halide's block_transpose); rather than one scalar store per element.
+  int64_t blockK = kBlockOf(kExtent);
+  bool staticK = lhsShape[lhsShape.size() - 2] >= 0;
+  bool whole = blockLoop && outerRVars == 1 && staticK && lanes > 1 &&
+               blockK % lanes == 0 && taskRows % lanes == 0;
+  if (whole) {
+    Var ko("lhs_k"), mo("lhs_m"), ki("lhs_k_in"), mi("lhs_m_in");
+    lhsBlock.tile(args[1], args[0], ko, mo, ki, mi, lanes, lanes)
+        .vectorize(ki)
+        .unroll(mi);
+    Func rows = Func(s.lhs).in(lhsBlock);
+    rows.compute_at(lhsBlock, ko).vectorize(rows.args()[0]).unroll(
+        rows.args()[1]);
+  } else if (lanes > 1) {
+    lhsBlock.vectorize(args[0], lanes, TailStrategy::GuardWithIf);
+  }
+}
+
 } // namespace
 
 // Measured: see bench/README.md (mt-bench-matmul), summed over the seed
@@ -270,6 +395,8 @@ int64_t blockRowsOf(int64_t rows, int64_t tileRows, int cols) {
 // 7 runs: register tile at the row tile, unblocked K, panel packed per
 // column block: 818 ms; K blocks of 128 with 3 x 4 tiles: 645 ms.
 void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
+  if (llvm::isa<ContractLeadingOp>(s.op))
+    return scheduleContraction(s, target);
   int width = target.natural_vector_size(Halide::Float(32));
   Dims d = dimsOf(s.out, s.shape);
   int64_t nExtent = d.extents[0], mExtent = d.extents[1];
@@ -306,7 +433,7 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   rowsDivide = rowsDivide && shape.blockRows % shape.rows == 0;
 
   // Parallel when the whole product is worth more than two tasks.
-  int64_t work = elements(d, 0, d.vars.size()) * k * outerReductions(s.op);
+  int64_t work = elements(d, 0, d.vars.size()) * k;
   bool parallel = work >= 2 * kElementsPerTask * 64;
   // A plain matrix result (a weight gradient) has no batch dimension to
   // share out: its row blocks are the parallel tasks, at least
@@ -323,8 +450,6 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   tileStage(out, d, shape, loops, parallel);
   scheduleAccumulator(s.accumulator, s.rhs, out, shape, loops, k, kBlockOf(k),
                       rowsDivide);
-  if (llvm::isa<ContractLeadingOp>(s.op))
-    scheduleTransposedLhs(s.lhs, s.accumulator, out, loops, shape.lanes);
   if (s.stagedRhs.defined() && !llvm::isa<BatchMatmulOp>(s.op))
     scheduleStagedRhs(s.stagedRhs, shape.lanes,
                       powerOfTwoBelow(std::min<int64_t>(k, width)));
