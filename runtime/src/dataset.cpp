@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace mtc {
 
 void checkIdRange(const std::string &what, const int32_t *ids, int64_t batch,
@@ -103,6 +105,25 @@ void checkClassLabels(const std::string &path, const mtc_model &model,
   }
 }
 
+// Float inputs must be finite everywhere: one NaN reaches every weight
+// through the weight gradients (summed over the batch) and shows only
+// steps later, as a NaN loss. A float label need only be finite where the
+// mask marks it labelled; the loss selects the others away.
+void checkFinite(const std::string &path, const mtc_tensor_info &info,
+                 const float *values, int64_t examples, int task,
+                 int numTasks, const uint8_t *mask) {
+  int64_t row = rowElements(info);
+  for (int64_t e = 0; e < examples; ++e) {
+    if (task >= 0 && mask && mask[e * numTasks + task] == 0)
+      continue;
+    for (int64_t k = 0; k < row; ++k)
+      if (!std::isfinite(values[e * row + k]))
+        throw Error(fmt::format("{}: tensor '{}': value {} at example {} "
+                                "(element {} of its row) is not finite",
+                                path, info.name, values[e * row + k], e, k));
+  }
+}
+
 } // namespace
 
 Dataset Dataset::load(const std::string &path, const mtc_model &model,
@@ -122,6 +143,9 @@ Dataset Dataset::load(const std::string &path, const mtc_model &model,
       checkIdRange(fmt::format("{}: tensor '{}'", path, info.name),
                    static_cast<const int32_t *>(set.inputs.back()),
                    set.examples, rowElements(info), info.id_bound);
+    if (info.dtype == MTC_F32)
+      checkFinite(path, info, static_cast<const float *>(set.inputs.back()),
+                  set.examples, /*task=*/-1, model.num_tasks, nullptr);
   }
 
   if (withLabels == Labels::Require) {
@@ -149,6 +173,10 @@ Dataset Dataset::load(const std::string &path, const mtc_model &model,
         checkClassLabels(path, model, label,
                          static_cast<const int32_t *>(set.labels[i]), mask,
                          set.examples);
+      if (label.dtype == MTC_F32)
+        checkFinite(path, label, static_cast<const float *>(set.labels[i]),
+                    set.examples, labelTask(model, label), model.num_tasks,
+                    mask);
     }
   }
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstring>
 
 namespace mtc {
@@ -42,6 +43,12 @@ void readParameter(const SafetensorsFile &file, const mtc_param_info &param,
                             "expects {}",
                             path, param.name, formatShape(t->shape),
                             formatShape(shape)));
+  const float *values = static_cast<const float *>(t->data);
+  for (int64_t i = 0; i < t->numElements(); ++i)
+    if (!std::isfinite(values[i]))
+      throw Error(fmt::format("{}: weight '{}' holds {} at element {}; "
+                              "weights must be finite",
+                              path, param.name, values[i], i));
   std::memcpy(out, t->data, t->numBytes());
 }
 

@@ -149,7 +149,7 @@ TEST(CApiTest, Errors) {
   x[5] = std::numeric_limits<float>::infinity();
   EXPECT_NE(mtc_run(s.get(), 1), 0);
   EXPECT_STREQ(mtc_error(s.get()),
-               "kernel error -1: fake_mean: input x is not finite in "
+               "kernel error -1: fake_mean: the sum over x is not finite in "
                "example 0");
   EXPECT_EQ(mtc_output(s.get(), "sentiment", nullptr), nullptr);
 

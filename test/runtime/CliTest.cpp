@@ -321,6 +321,35 @@ TEST_F(CliTest, NegativeTaskId) {
                                         "example 0 is out of range [0, 2)");
 }
 
+// A NaN input would reach every weight through the batch-summed weight
+// gradients: it is named at load, with its example.
+TEST_F(CliTest, NonFiniteInput) {
+  data.x[13 * 12 + 7] = std::numeric_limits<float>::quiet_NaN();
+  std::string path = dir.path("r.safetensors");
+  testutil::writeFakeData(path, data);
+  expectFailure(predictOn(path), path + ": tensor 'x': value nan at example "
+                                        "13 (element 7 of its row) is not "
+                                        "finite");
+  data.x[13 * 12 + 7] = -std::numeric_limits<float>::infinity();
+  testutil::writeFakeData(path, data);
+  expectFailure(predictOn(path), path + ": tensor 'x': value -inf at example "
+                                        "13 (element 7 of its row) is not "
+                                        "finite");
+}
+
+TEST_F(CliTest, NonFiniteWeight) {
+  std::string w = dir.path("nan.safetensors");
+  float weight[6] = {}, bias[2] = {0, std::numeric_limits<float>::infinity()};
+  writeSafetensors(w,
+                   {{"head.weight", {DType::F32, {2, 3}, weight}},
+                    {"head.bias", {DType::F32, {2}, bias}}},
+                   {});
+  ProcessResult r = runFakeModel({"predict", "--data", dataPath, "--weights", w,
+                                  "--out", dir.path("o.safetensors")});
+  expectFailure(r, w + ": weight 'head.bias' holds inf at element 1; weights "
+                       "must be finite");
+}
+
 TEST_F(CliTest, MissingDataFile) {
   std::string path = dir.path("nothing.safetensors");
   expectFailure(predictOn(path),
@@ -363,16 +392,17 @@ TEST_F(CliTest, WeightOfWrongDType) {
 }
 
 TEST_F(CliTest, KernelErrorIsReported) {
-  data.x[(11 * fake::seqLen + 2) * fake::features] =
-      std::numeric_limits<float>::quiet_NaN();
-  std::string path = dir.path("nan.safetensors");
+  // Finite inputs (NaN is refused at load) whose sum overflows.
+  for (int64_t s = 0; s < fake::seqLen; ++s)
+    data.x[(11 * fake::seqLen + s) * fake::features] = 3e38f;
+  std::string path = dir.path("overflow.safetensors");
   testutil::writeFakeData(path, data);
   ProcessResult r =
       runFakeModel({"predict", "--data", path, "--weights", weights, "--out",
                     dir.path("o.safetensors"), "--batch-size", "8"});
   // Example 11 is the fourth of the second batch.
-  expectFailure(r, "kernel error -1: fake_mean: input x is not finite in "
-                   "example 3");
+  expectFailure(r, "kernel error -1: fake_mean: the sum over x is not finite "
+                   "in example 3");
   EXPECT_FALSE(std::ifstream(dir.path("o.safetensors")).good());
 }
 

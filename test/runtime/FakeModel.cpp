@@ -36,7 +36,7 @@ int forward(void *arena, int64_t batch, const void *const *inputs,
       if (!std::isfinite(sum)) {
         char message[96];
         std::snprintf(message, sizeof(message),
-                      "fake_mean: input x is not finite in example %lld\n",
+                      "fake_mean: the sum over x is not finite in example %lld\n",
                       static_cast<long long>(b));
         return report(message);
       }

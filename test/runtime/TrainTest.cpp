@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <regex>
 #include <set>
@@ -694,6 +695,33 @@ TEST_F(TrainTest, LabelOutOfRange) {
   expectFailure(run(trainArgs("1", "4")),
                 dataPath + ": tensor 'y.kind': label -1 at example 6 is out "
                            "of range [0, 3) for task 'kind'");
+}
+
+// A float label must be finite where it counts; where the mask marks the
+// example unlabelled for its task, NaN is a placeholder like any other.
+TEST_F(TrainTest, NonFiniteLabel) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  data.yValue[3] = nan; // example 3 has no 'value' label (mask 0)
+  data.yValue[6] = nan;
+  writeTrainData(dataPath, data);
+  expectFailure(run(trainArgs("1", "4")),
+                dataPath + ": tensor 'y.value': value nan at example 6 "
+                           "(element 0 of its row) is not finite");
+  data.yValue[6] = 0.5f;
+  writeTrainData(dataPath, data);
+  ProcessResult r = run(trainArgs("1", "4"));
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+}
+
+TEST_F(TrainTest, NonFiniteWeightInCheckpoint) {
+  writeHandCheckpoint(checkpoint,
+                      {std::vector<float>(9), {0, 0, -INFINITY},
+                       std::vector<float>(3), std::vector<float>(1)},
+                      "sgd");
+  std::vector<std::string> args = trainArgs("1", "4");
+  args.push_back("--resume");
+  expectFailure(run(args), checkpoint + ": weight 'kind.bias' holds -inf at "
+                                        "element 2; weights must be finite");
 }
 
 TEST_F(TrainTest, UnknownOptimizer) {

@@ -28,7 +28,8 @@ public:
   /// and mask; i32 ids within [0, id_bound). With Labels::Require, every
   /// label of the (trainable) model likewise, class labels within
   /// [0, classes) where the mask marks them labelled, and no mask unless
-  /// the model takes one. Throws Error.
+  /// the model takes one. Float inputs are finite, and float labels where
+  /// the mask marks them labelled. Throws Error.
   static Dataset load(const std::string &path, const mtc_model &model,
                       Labels labels = Labels::Ignore);
 
