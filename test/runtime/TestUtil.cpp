@@ -3,6 +3,7 @@
 #include "TestUtil.h"
 #include "FakeModel.h"
 
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,9 +54,10 @@ std::string rawSafetensors(const std::string &header, const std::string &data) {
   return bytes + header + data;
 }
 
-ProcessResult runProgram(const std::string &path,
-                         const std::vector<std::string> &args,
-                         const std::vector<std::string> &env) {
+ProcessResult runProgramFor(const std::string &path,
+                            const std::vector<std::string> &args,
+                            std::chrono::microseconds limit,
+                            const std::vector<std::string> &env) {
   TempDir capture;
   std::string outPath = capture.path("stdout"),
               errPath = capture.path("stderr");
@@ -78,13 +81,33 @@ ProcessResult runProgram(const std::string &path,
     ::_exit(127);
   }
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  if (limit.count() > 0) {
+    // Poll rather than sleep the whole limit, so a run that ends early is
+    // collected at once (and its pid is never signalled after reuse).
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  } else {
+    ::waitpid(pid, &status, 0);
+  }
   ProcessResult result;
   result.exited = WIFEXITED(status);
   result.exitCode = result.exited ? WEXITSTATUS(status) : -1;
   result.out = readFile(outPath);
   result.err = readFile(errPath);
   return result;
+}
+
+ProcessResult runProgram(const std::string &path,
+                         const std::vector<std::string> &args,
+                         const std::vector<std::string> &env) {
+  return runProgramFor(path, args, std::chrono::microseconds(0), env);
 }
 
 ProcessResult runFakeModel(const std::vector<std::string> &args) {

@@ -4,6 +4,7 @@
 
 #include "mtc/safetensors.h"
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,6 +41,13 @@ struct ProcessResult {
 ProcessResult runProgram(const std::string &path,
                          const std::vector<std::string> &args,
                          const std::vector<std::string> &env = {});
+
+/// The same, killed with SIGKILL once it has run for `limit` (0: never);
+/// `exited` tells whether it ended before that.
+ProcessResult runProgramFor(const std::string &path,
+                            const std::vector<std::string> &args,
+                            std::chrono::microseconds limit,
+                            const std::vector<std::string> &env = {});
 
 /// Runs the fake model's executable with `args`, capturing its output.
 ProcessResult runFakeModel(const std::vector<std::string> &args);
