@@ -5,6 +5,7 @@ import os
 
 import lit.formats
 from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
 
 config.name = "MT"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
@@ -15,8 +16,23 @@ config.test_exec_root = os.path.join(config.mt_obj_root, "test")
 
 config.substitutions.append(("%mt_src_root", config.mt_src_root))
 config.substitutions.append(("%python", config.python_executable))
+# mtc by path, without the sanitizer stage's --sanitize.
+config.substitutions.append(("%mtc_plain", os.path.join(config.mt_tools_dir, "mtc")))
 
 llvm_config.use_default_substitutions()
 # `not` and `count` live only in the LLVM tools directory (TOOLCHAIN §5).
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["mt-opt", "mtc"], [config.mt_tools_dir])
+# `lit -Dsanitize=1` (scripts/test's sanitizer stage): every model a test
+# compiles gets AddressSanitizer + UBSan on its host code and runtime
+# (mtc --sanitize), and a report aborts, so `not` cannot mistake it for an
+# expected failure.
+sanitize = lit_config.params.get("sanitize") == "1"
+mtc = ToolSubst("mtc", extra_args=["--sanitize"]) if sanitize else "mtc"
+llvm_config.add_tool_substitutions(["mt-opt", mtc], [config.mt_tools_dir])
+# A test's own link of a model library holding the instrumented runtime.
+config.substitutions.append(
+    ("%sanitize_flags", "-fsanitize=address,undefined" if sanitize else ""))
+if sanitize:
+    config.environment["ASAN_OPTIONS"] = "abort_on_error=1:detect_leaks=1"
+    config.environment["UBSAN_OPTIONS"] = \
+        "abort_on_error=1:halt_on_error=1:print_stacktrace=1"

@@ -47,29 +47,46 @@ bool run(llvm::StringRef program, const std::vector<std::string> &arguments,
   return true;
 }
 
+/// The flags the sanitized runtime (runtime/CMakeLists.txt) is built with.
+std::vector<std::string> sanitizerFlags(const ToolchainOptions &options) {
+  if (!options.sanitize)
+    return {};
+  return {"-fsanitize=address,undefined", "-fno-omit-frame-pointer",
+          "-fno-sanitize-recover=all"};
+}
+
+const char *runtimeLibrary(const ToolchainOptions &options) {
+  return options.sanitize ? MTC_SANITIZED_RUNTIME_LIBRARY : MTC_RUNTIME_LIBRARY;
+}
+
 } // namespace
 
 bool compileHostCode(const std::string &source, const std::string &object,
-                     std::string &error) {
-  return run("c++",
-             {"-std=c++17", "-O2", "-fPIC", "-c", source, "-o", object,
-              "-I" MTC_RUNTIME_INCLUDE_DIR, "-I" MTC_HALIDE_INCLUDE_DIR},
-             error);
+                     const ToolchainOptions &options, std::string &error) {
+  std::vector<std::string> arguments{
+      "-std=c++17", "-O2", "-fPIC", "-c", source, "-o", object,
+      "-I" MTC_RUNTIME_INCLUDE_DIR, "-I" MTC_HALIDE_INCLUDE_DIR};
+  for (std::string &flag : sanitizerFlags(options))
+    arguments.push_back(std::move(flag));
+  return run("c++", arguments, error);
 }
 
 bool linkExecutable(const std::vector<std::string> &objects,
-                    const std::string &output, std::string &error) {
-  std::vector<std::string> arguments{"-o", output};
+                    const std::string &output,
+                    const ToolchainOptions &options, std::string &error) {
+  std::vector<std::string> arguments = sanitizerFlags(options);
+  arguments.insert(arguments.end(), {"-o", output});
   arguments.insert(arguments.end(), objects.begin(), objects.end());
   arguments.insert(arguments.end(),
-                   {MTC_RUNTIME_MAIN_LIBRARY, MTC_RUNTIME_LIBRARY, "-lfmt",
-                    "-lpthread", "-ldl"});
+                   {options.sanitize ? MTC_SANITIZED_RUNTIME_MAIN_LIBRARY
+                                     : MTC_RUNTIME_MAIN_LIBRARY,
+                    runtimeLibrary(options), "-lfmt", "-lpthread", "-ldl"});
   return run("c++", arguments, error);
 }
 
 bool archiveLibrary(const std::vector<std::string> &objects,
                     const std::string &library, const std::string &header,
-                    std::string &error) {
+                    const ToolchainOptions &options, std::string &error) {
   // An MRI script merges the runtime archive's members into the library,
   // so embedders link one archive.
   llvm::SmallString<128> script(library);
@@ -84,7 +101,7 @@ bool archiveLibrary(const std::vector<std::string> &objects,
     os << "create " << library << "\n";
     for (const std::string &object : objects)
       os << "addmod " << object << "\n";
-    os << "addlib " << MTC_RUNTIME_LIBRARY << "\nsave\nend\n";
+    os << "addlib " << runtimeLibrary(options) << "\nsave\nend\n";
   }
   llvm::sys::fs::remove(library);
   auto ar = llvm::sys::findProgramByName("ar");

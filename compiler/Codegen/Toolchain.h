@@ -14,19 +14,28 @@
 
 namespace mt {
 
+/// How generated code is built. `sanitize`: the host code is instrumented
+/// with AddressSanitizer and UndefinedBehaviorSanitizer and linked against
+/// the runtime built the same way (the Halide kernels are not).
+struct ToolchainOptions {
+  bool sanitize = false;
+};
+
 /// Compiles generated host code into an object file.
 bool compileHostCode(const std::string &source, const std::string &object,
-                     std::string &error);
+                     const ToolchainOptions &options, std::string &error);
 
 /// Links a standalone executable (the runtime's CLI as main).
 bool linkExecutable(const std::vector<std::string> &objects,
-                    const std::string &output, std::string &error);
+                    const std::string &output,
+                    const ToolchainOptions &options, std::string &error);
 
 /// Writes a static library holding the objects and the runtime, and a
-/// single self-contained C header (mtc.h with model_abi.h).
+/// single self-contained C header (mtc.h with model_abi.h). With
+/// `sanitize`, whoever links it passes -fsanitize=address,undefined too.
 bool archiveLibrary(const std::vector<std::string> &objects,
                     const std::string &library, const std::string &header,
-                    std::string &error);
+                    const ToolchainOptions &options, std::string &error);
 
 } // namespace mt
 

@@ -68,13 +68,15 @@ TEST_F(DatasetTest, ScalarLabel) {
 }
 
 TEST_F(DatasetTest, MaskOfWrongDType) {
-  std::string path = write({{"mask", {DType::I32, {5, 2}, labels.data()}}});
+  std::vector<int32_t> wide(10, 1);
+  std::string path = write({{"mask", {DType::I32, {5, 2}, wide.data()}}});
   EXPECT_EQ(loadError(path),
             path + ": tensor 'mask' has dtype I32, expected U8");
 }
 
 TEST_F(DatasetTest, MaskWithWrongTaskCount) {
-  std::string path = write({{"mask", {DType::U8, {5, 3}, mask.data()}}});
+  std::vector<uint8_t> threeTasks(15, 1);
+  std::string path = write({{"mask", {DType::U8, {5, 3}, threeTasks.data()}}});
   EXPECT_EQ(loadError(path), path + ": tensor 'mask' has shape [5, 3], "
                                     "expected [N, 2] (one column per task)");
 }

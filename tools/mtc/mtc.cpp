@@ -79,6 +79,11 @@ cl::opt<bool> kernelAsserts(
     cl::desc("keep Halide's buffer checks in every kernel (off by default: "
              "the generated host code is the only caller; on, they catch a "
              "compiler bug as a located kernel error)"));
+cl::opt<bool> sanitize(
+    "sanitize",
+    cl::desc("build the host code and the runtime with AddressSanitizer and "
+             "UndefinedBehaviorSanitizer (not the Halide kernels), to find "
+             "memory errors of a model's runs or of an embedder's calls"));
 cl::opt<bool> profile("profile",
                       cl::desc("per-kernel timings from Halide's profiler, "
                                "printed when the binary exits"));
@@ -318,7 +323,9 @@ int main(int argc, char **argv) {
       return 1;
   }
   std::string hostObject = (work + "/" + stem + "_model.o").str();
-  if (!mt::compileHostCode(hostSource, hostObject, error))
+  mt::ToolchainOptions toolchain;
+  toolchain.sanitize = sanitize;
+  if (!mt::compileHostCode(hostSource, hostObject, toolchain, error))
     return fail(error);
   objects.push_back(hostObject);
   if (emitStage == Emit::Object)
@@ -330,11 +337,11 @@ int main(int argc, char **argv) {
          (llvm::sys::path::has_parent_path(output) ? "/" : "") +
          llvm::sys::path::stem(output) + ".h")
             .str();
-    if (!mt::archiveLibrary(objects, output, header, error))
+    if (!mt::archiveLibrary(objects, output, header, toolchain, error))
       return fail(error);
     return 0;
   }
-  if (!mt::linkExecutable(objects, output, error))
+  if (!mt::linkExecutable(objects, output, toolchain, error))
     return fail(error);
   return 0;
 }
