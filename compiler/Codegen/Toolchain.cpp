@@ -63,17 +63,23 @@ const char *runtimeLibrary(const ToolchainOptions &options) {
 
 bool compileHostCode(const std::string &source, const std::string &object,
                      const ToolchainOptions &options, std::string &error) {
-  std::vector<std::string> arguments{
-      "-std=c++17", "-O2", "-fPIC", "-c", source, "-o", object,
-      "-I" MTC_RUNTIME_INCLUDE_DIR, "-I" MTC_HALIDE_INCLUDE_DIR};
+  std::vector<std::string> arguments{"-std=c++17",
+                                     "-O2",
+                                     "-fPIC",
+                                     "-c",
+                                     source,
+                                     "-o",
+                                     object,
+                                     "-I" MTC_RUNTIME_INCLUDE_DIR,
+                                     "-I" MTC_HALIDE_INCLUDE_DIR};
   for (std::string &flag : sanitizerFlags(options))
     arguments.push_back(std::move(flag));
   return run("c++", arguments, error);
 }
 
 bool linkExecutable(const std::vector<std::string> &objects,
-                    const std::string &output,
-                    const ToolchainOptions &options, std::string &error) {
+                    const std::string &output, const ToolchainOptions &options,
+                    std::string &error) {
   std::vector<std::string> arguments = sanitizerFlags(options);
   arguments.insert(arguments.end(), {"-o", output});
   arguments.insert(arguments.end(), objects.begin(), objects.end());

@@ -110,8 +110,8 @@ void checkClassLabels(const std::string &path, const mtc_model &model,
 // steps later, as a NaN loss. A float label need only be finite where the
 // mask marks it labelled; the loss selects the others away.
 void checkFinite(const std::string &path, const mtc_tensor_info &info,
-                 const float *values, int64_t examples, int task,
-                 int numTasks, const uint8_t *mask) {
+                 const float *values, int64_t examples, int task, int numTasks,
+                 const uint8_t *mask) {
   int64_t row = rowElements(info);
   for (int64_t e = 0; e < examples; ++e) {
     if (task >= 0 && mask && mask[e * numTasks + task] == 0)

@@ -1,4 +1,4 @@
-//===- FuzzInputFile.h - fuzz inputs as files, for path-based readers -*- C++ -*-===//
+//===- FuzzInputFile.h - Fuzz inputs as files -------------------*- C++ -*-===//
 //
 // The dataset and checkpoint readers take a path: each input is written to
 // one temporary file, reused across inputs and removed at exit.

@@ -1,4 +1,4 @@
-//===- FakeTrainData.h - Labelled datasets for the fake trainable -*- C++ -*-===//
+//===- FakeTrainData.h - Datasets of the fake trainable model ---*- C++ -*-===//
 //
 // Datasets of mtc-fake-train-model (FakeTrainableModel.h): x [N, 3],
 // y.kind, y.value and mask, shared by the train and fault tests.

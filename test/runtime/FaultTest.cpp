@@ -67,9 +67,9 @@ protected:
 
   std::vector<std::string> args(const std::string &checkpoint,
                                 const std::string &epochs) {
-    return {"train",       "--data",  dataPath, "--epochs",     epochs,
-            "--batch-size", "4",      "--every", "1",           "--optimizer",
-            "adam",        "--lr",    "0.05",   "--seed",       "3",
+    return {"train",        "--data",  dataPath,  "--epochs", epochs,
+            "--batch-size", "4",       "--every", "1",        "--optimizer",
+            "adam",         "--lr",    "0.05",    "--seed",   "3",
             "--checkpoint", checkpoint};
   }
 
@@ -126,9 +126,9 @@ TEST_F(FaultTest, FullDiskKeepsTheLastCheckpoint) {
   std::string before = testutil::readFile(checkpoint);
 
   ASSERT_TRUE(std::filesystem::exists("/usr/bin/prlimit"));
-  std::vector<std::string> limited = {
-      "--fsize=" + std::to_string(before.size() / 2), "--",
-      MTC_FAKE_TRAIN_MODEL_PATH};
+  std::vector<std::string> limited = {"--fsize=" +
+                                          std::to_string(before.size() / 2),
+                                      "--", MTC_FAKE_TRAIN_MODEL_PATH};
   std::vector<std::string> more = args(checkpoint, "2");
   more.push_back("--resume");
   limited.insert(limited.end(), more.begin(), more.end());

@@ -11,8 +11,8 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace testutil {

@@ -671,8 +671,10 @@ TEST_F(TrainTest, NonFiniteLabel) {
 
 TEST_F(TrainTest, NonFiniteWeightInCheckpoint) {
   writeHandCheckpoint(checkpoint,
-                      {std::vector<float>(9), {0, 0, -INFINITY},
-                       std::vector<float>(3), std::vector<float>(1)},
+                      {std::vector<float>(9),
+                       {0, 0, -INFINITY},
+                       std::vector<float>(3),
+                       std::vector<float>(1)},
                       "sgd");
   std::vector<std::string> args = trainArgs("1", "4");
   args.push_back("--resume");

@@ -265,8 +265,8 @@ void scheduleContraction(const MatmulStages &s, const Halide::Target &target) {
   int64_t nExtent = d.extents[0], mExtent = d.extents[1];
   RegisterTile tile = registerTilesOf(target).front();
   int lanes = nExtent >= width ? width : powerOfTwoBelow(nExtent);
-  int vectors = static_cast<int>(
-      std::clamp<int64_t>(nExtent / lanes, 1, tile.vectors));
+  int vectors =
+      static_cast<int>(std::clamp<int64_t>(nExtent / lanes, 1, tile.vectors));
   int rows = static_cast<int>(std::min<int64_t>(mExtent, tile.rows));
 
   // The task tile: all columns up to kMaxTaskColumns, rows up to the
@@ -274,8 +274,8 @@ void scheduleContraction(const MatmulStages &s, const Halide::Target &target) {
   int64_t taskCols = std::min(nExtent, kMaxTaskColumns);
   int64_t colTasks = (nExtent + taskCols - 1) / taskCols;
   int64_t rowTasks = (kMinRowBlocks + colTasks - 1) / colTasks;
-  int64_t maxRows = std::max<int64_t>(
-      rows, kTaskAccumulatorBytes / (taskCols * 4) / rows * rows);
+  int64_t maxRows = std::max<int64_t>(rows, kTaskAccumulatorBytes /
+                                                (taskCols * 4) / rows * rows);
   int64_t taskRows = std::clamp<int64_t>(
       ((mExtent + rowTasks - 1) / rowTasks + rows - 1) / rows * rows, rows,
       std::min(maxRows, mExtent));
@@ -327,8 +327,7 @@ void scheduleContraction(const MatmulStages &s, const Halide::Target &target) {
   if (kBlockOf(kExtent) < kExtent ||
       (rvars.size() == 1 && lhsShape.front() < 0)) {
     RVar kOuter("k_block"), kInner("k_in");
-    update.split(rvars[0], kOuter, kInner,
-                 static_cast<int>(kBlockOf(kExtent)),
+    update.split(rvars[0], kOuter, kInner, static_cast<int>(kBlockOf(kExtent)),
                  TailStrategy::GuardWithIf);
     order.insert(order.end(), {kInner, rowTile, colBlock, kOuter});
     blockLoop = kOuter;
@@ -381,8 +380,9 @@ void scheduleContraction(const MatmulStages &s, const Halide::Target &target) {
         .vectorize(ki)
         .unroll(mi);
     Func rows = Func(s.lhs).in(lhsBlock);
-    rows.compute_at(lhsBlock, ko).vectorize(rows.args()[0]).unroll(
-        rows.args()[1]);
+    rows.compute_at(lhsBlock, ko)
+        .vectorize(rows.args()[0])
+        .unroll(rows.args()[1]);
   } else if (lanes > 1) {
     lhsBlock.vectorize(args[0], lanes, TailStrategy::GuardWithIf);
   }
@@ -435,8 +435,8 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   // Parallel when the whole product is worth more than two tasks.
   int64_t work = elements(d, 0, d.vars.size()) * k;
   bool parallel = work >= 2 * kElementsPerTask * 64;
-  // A plain matrix result (a weight gradient) has no batch dimension to
-  // share out: its row blocks are the parallel tasks, at least
+  // A plain matrix result (a 2-D lhs with static rows) has no batch
+  // dimension to share out: its row blocks are the parallel tasks, at least
   // kMinRowBlocks of them.
   if (parallel && d.vars.size() == 2 && !batchRows)
     shape.blockRows =
