@@ -78,7 +78,7 @@ protected:
 };
 
 // 8 runs of 10 epochs x 10 steps, a checkpoint after every step, each
-// killed after a random time up to the whole run's: the checkpoint, if one
+// killed after a random time within the whole run's: the checkpoint, if one
 // was written, loads, and --resume ends on the uninterrupted run's weights,
 // optimizer state and metadata, bit for bit.
 TEST_F(FaultTest, KilledAnywhereResumesToTheSameWeights) {
@@ -90,7 +90,9 @@ TEST_F(FaultTest, KilledAnywhereResumesToTheSameWeights) {
       std::chrono::steady_clock::now() - start);
 
   std::mt19937 gen(11);
-  std::uniform_int_distribution<int64_t> after(0, whole.count());
+  // Up to 90% of the whole run, so a trial a little faster than the
+  // reference is still killed.
+  std::uniform_int_distribution<int64_t> after(0, whole.count() * 9 / 10);
   int killed = 0, killedMidWrite = 0;
   for (int trial = 0; trial < 8; ++trial) {
     TempDir trialDir;
