@@ -8,6 +8,8 @@
 #include "Codegen/Toolchain.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -47,12 +49,17 @@ bool run(llvm::StringRef program, const std::vector<std::string> &arguments,
   return true;
 }
 
-/// The flags the sanitized runtime (runtime/CMakeLists.txt) is built with.
+/// The flags the sanitized runtime is built with (MTC_SANITIZER_FLAGS in
+/// runtime/CMakeLists.txt, space-separated).
 std::vector<std::string> sanitizerFlags(const ToolchainOptions &options) {
+  std::vector<std::string> flags;
   if (!options.sanitize)
-    return {};
-  return {"-fsanitize=address,undefined", "-fno-omit-frame-pointer",
-          "-fno-sanitize-recover=all"};
+    return flags;
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(MTC_SANITIZER_FLAGS).split(parts, ' ', -1, false);
+  for (llvm::StringRef flag : parts)
+    flags.push_back(flag.str());
+  return flags;
 }
 
 const char *runtimeLibrary(const ToolchainOptions &options) {

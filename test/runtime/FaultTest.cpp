@@ -45,19 +45,6 @@ int leftoverTemporaries(const std::string &dir) {
   return n;
 }
 
-void expectSameCheckpoint(const std::string &expected,
-                          const std::string &actual) {
-  SafetensorsFile a = SafetensorsFile::read(expected),
-                  b = SafetensorsFile::read(actual);
-  ASSERT_EQ(a.names(), b.names());
-  for (const std::string &name : a.names()) {
-    const TensorView *x = a.find(name), *y = b.find(name);
-    ASSERT_EQ(x->numBytes(), y->numBytes()) << name;
-    EXPECT_EQ(std::memcmp(x->data, y->data, x->numBytes()), 0) << name;
-  }
-  EXPECT_EQ(a.metadata(), b.metadata());
-}
-
 class FaultTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -109,7 +96,7 @@ TEST_F(FaultTest, KilledAnywhereResumesToTheSameWeights) {
     }
     r = run(again);
     ASSERT_EQ(r.exitCode, 0) << "trial " << trial << ": " << r.err;
-    expectSameCheckpoint(reference, checkpoint);
+    testutil::expectSameSafetensors(reference, checkpoint);
   }
   // The kills must have happened for the test to mean anything.
   EXPECT_GT(killed, 0);

@@ -3,6 +3,8 @@
 #include "TestUtil.h"
 #include "FakeModel.h"
 
+#include <gtest/gtest.h>
+
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -163,6 +165,19 @@ FakeOutputs fakeReference(const FakeData &data,
 std::vector<float> toFloats(const mtc::TensorView &t) {
   const float *p = static_cast<const float *>(t.data);
   return std::vector<float>(p, p + t.numElements());
+}
+
+void expectSameSafetensors(const std::string &expected,
+                           const std::string &actual) {
+  mtc::SafetensorsFile a = mtc::SafetensorsFile::read(expected),
+                       b = mtc::SafetensorsFile::read(actual);
+  ASSERT_EQ(a.names(), b.names());
+  for (const std::string &name : a.names()) {
+    const mtc::TensorView *x = a.find(name), *y = b.find(name);
+    ASSERT_EQ(x->numBytes(), y->numBytes()) << name;
+    EXPECT_EQ(std::memcmp(x->data, y->data, x->numBytes()), 0) << name;
+  }
+  EXPECT_EQ(a.metadata(), b.metadata());
 }
 
 } // namespace testutil

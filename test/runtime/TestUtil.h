@@ -71,6 +71,11 @@ FakeOutputs fakeReference(const FakeData &data,
 
 std::vector<float> toFloats(const mtc::TensorView &t);
 
+/// Expects two safetensors files to hold the same tensors, byte for byte,
+/// and the same metadata (a resumed run against an uninterrupted one).
+void expectSameSafetensors(const std::string &expected,
+                           const std::string &actual);
+
 } // namespace testutil
 
 #endif // MTC_TEST_TESTUTIL_H

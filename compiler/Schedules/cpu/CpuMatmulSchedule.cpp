@@ -324,10 +324,11 @@ void scheduleContraction(const MatmulStages &s, const Halide::Target &target) {
   std::optional<RVar> blockLoop;
   size_t outerRVars = 1; // the first rvar not yet in `order`
   int64_t kExtent = estimateOf(lhsShape[lhsShape.size() - 2]);
-  if (kBlockOf(kExtent) < kExtent ||
+  int64_t kBlock = kBlockOf(kExtent);
+  if (kBlock < kExtent ||
       (rvars.size() == 1 && lhsShape.front() < 0)) {
     RVar kOuter("k_block"), kInner("k_in");
-    update.split(rvars[0], kOuter, kInner, static_cast<int>(kBlockOf(kExtent)),
+    update.split(rvars[0], kOuter, kInner, static_cast<int>(kBlock),
                  TailStrategy::GuardWithIf);
     order.insert(order.end(), {kInner, rowTile, colBlock, kOuter});
     blockLoop = kOuter;
@@ -370,10 +371,9 @@ void scheduleContraction(const MatmulStages &s, const Halide::Target &target) {
   // The copy transposes: in tiles of lanes x lanes, one vector load per
   // source row, in-register shuffles, one vector store per block row
   // (Halide's block_transpose); rather than one scalar store per element.
-  int64_t blockK = kBlockOf(kExtent);
   bool staticK = lhsShape[lhsShape.size() - 2] >= 0;
   bool whole = blockLoop && outerRVars == 1 && staticK && lanes > 1 &&
-               blockK % lanes == 0 && taskRows % lanes == 0;
+               kBlock % lanes == 0 && taskRows % lanes == 0;
   if (whole) {
     Var ko("lhs_k"), mo("lhs_m"), ki("lhs_k_in"), mi("lhs_m_in");
     lhsBlock.tile(args[1], args[0], ko, mo, ki, mi, lanes, lanes)
