@@ -357,6 +357,14 @@ int mtc_main(int argc, char **argv) {
       ->capture_default_str();
   trainCmd->add_flag("--resume", train.resume,
                      "continue the run saved in --checkpoint");
+  trainCmd->add_option("--init", train.init,
+                       "start from these weights (a weights file or a "
+                       "checkpoint's parameters) with a fresh optimizer "
+                       "state: fine-tuning");
+  trainCmd->add_flag("--init-partial", train.initPartial,
+                     "with --init: load the parameters the file has, keep "
+                     "the others' seeded initial values, ignore its other "
+                     "tensors (each reported)");
   trainCmd->add_option("--balance", train.balance,
                        "loss balancing (default: the model's)");
   trainCmd->add_option("--surgery", train.surgery,

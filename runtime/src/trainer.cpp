@@ -9,6 +9,7 @@
 #include "mtc/dataset.h"
 #include "mtc/error.h"
 #include "mtc/eval.h"
+#include "mtc/initial_weights.h"
 #include "mtc/kernel_error.h"
 #include "mtc/model.h"
 #include "mtc/plot.h"
@@ -84,6 +85,11 @@ void train(const mtc_model &model, const TrainOptions &o) {
   RunProgress progress;
   CheckpointSettings settings{o.optimizer.name, balance, {}};
   int64_t savedStep = -1; // the step of the last checkpoint on disk
+  if (o.resume && !o.init.empty())
+    throw Error("--init and --resume: a resumed run continues its "
+                "checkpoint's weights; start a new run to take --init's");
+  if (o.initPartial && o.init.empty())
+    throw Error("--init-partial needs --init FILE");
   if (o.resume) {
     if (!fileExists(o.checkpoint))
       throw Error(fmt::format("--resume: checkpoint '{}' does not exist",
@@ -98,6 +104,10 @@ void train(const mtc_model &model, const TrainOptions &o) {
     savedStep = progress.step;
   } else {
     buffers.initialise(o.seed);
+    if (!o.init.empty())
+      fmt::print(stderr, "{}\n",
+                 loadInitialWeights(o.init, model, buffers, o.initPartial)
+                     .summary());
     progress.seed = o.seed;
     progress.lossSums.assign(model.num_tasks, 0);
     progress.labelled.assign(model.num_tasks, 0);

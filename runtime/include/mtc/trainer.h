@@ -31,6 +31,8 @@ struct TrainOptions {
   int64_t maxSteps = 0; // stop after this global step; 0: run all epochs
   uint64_t seed = 0;
   bool resume = false;
+  std::string init; // start from these weights (initial_weights.h)
+  bool initPartial = false;
   OptimizerOptions optimizer;
   std::string schedule = "constant";
   int64_t warmupSteps = 0;
