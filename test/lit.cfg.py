@@ -36,3 +36,19 @@ if sanitize:
     config.environment["ASAN_OPTIONS"] = "abort_on_error=1:detect_leaks=1"
     config.environment["UBSAN_OPTIONS"] = \
         "abort_on_error=1:halt_on_error=1:print_stacktrace=1"
+
+# `REQUIRES: torch`: a Python with PyTorch (Debian's python3-torch), as
+# %torch_python: the build's Python, else the system's. Tests that need it
+# show as unsupported where there is none.
+import subprocess
+for candidate in [config.python_executable, "/usr/bin/python3"]:
+    try:
+        found = subprocess.run([candidate, "-c", "import torch"],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        found = False
+    if found:
+        config.available_features.add("torch")
+        config.substitutions.append(("%torch_python", candidate))
+        break
