@@ -45,10 +45,14 @@ namespace {
 
 enum class Emit { Mlir, HalideStmt, Object, Library, Executable };
 
+cl::OptionCategory mtcCategory("mtc options");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
-                               cl::Required);
+                               cl::Required,
+    cl::cat(mtcCategory));
 cl::opt<std::string> outputFile("o", cl::desc("output path"),
-                                cl::value_desc("path"));
+                                cl::value_desc("path"),
+    cl::cat(mtcCategory));
 cl::opt<Emit> emitStage(
     "emit", cl::desc("the last stage to run"), cl::init(Emit::Executable),
     cl::values(clEnumValN(Emit::Mlir, "mlir", "the planned IR"),
@@ -59,58 +63,74 @@ cl::opt<Emit> emitStage(
                clEnumValN(Emit::Library, "library",
                           "a static library and its C header (<o>.h)"),
                clEnumValN(Emit::Executable, "executable",
-                          "a standalone executable (default)")));
+                          "a standalone executable (default)")),
+    cl::cat(mtcCategory));
 cl::opt<std::string> targetName(
     "target",
     cl::desc("host, x86-64-avx2, x86-64-avx512, cuda, or a Halide target "
              "string"),
-    cl::init("host"));
+    cl::init("host"),
+    cl::cat(mtcCategory));
 cl::opt<std::string>
     dumpAfter("dump-after", cl::desc("write the IR after this pass (or 'all')"),
-              cl::value_desc("pass|all"));
+              cl::value_desc("pass|all"),
+    cl::cat(mtcCategory));
 cl::opt<std::string> dumpDir("dump-dir",
                              cl::desc("directory for --dump-after files "
-                                      "(default: stderr)"));
+                                      "(default: stderr)"),
+    cl::cat(mtcCategory));
 cl::opt<bool> noFuse("no-fuse",
                      cl::desc("one primitive per kernel (mt-fuse makes "
-                              "one-op groups); the same numbers as fused"));
+                              "one-op groups); the same numbers as fused"),
+    cl::cat(mtcCategory));
 cl::opt<bool> kernelAsserts(
     "kernel-asserts",
     cl::desc("keep Halide's buffer checks in every kernel (off by default: "
              "the generated host code is the only caller; on, they catch a "
-             "compiler bug as a located kernel error)"));
+             "compiler bug as a located kernel error)"),
+    cl::cat(mtcCategory));
 cl::opt<bool> sanitize(
     "sanitize",
     cl::desc("build the host code and the runtime with AddressSanitizer and "
              "UndefinedBehaviorSanitizer (not the Halide kernels), to find "
-             "memory errors of a model's runs or of an embedder's calls"));
+             "memory errors of a model's runs or of an embedder's calls"),
+    cl::cat(mtcCategory));
 cl::opt<bool> profile("profile",
                       cl::desc("per-kernel timings from Halide's profiler, "
-                               "printed when the binary exits"));
+                               "printed when the binary exits"),
+    cl::cat(mtcCategory));
 cl::opt<bool> inferenceOnly(
     "inference-only",
-    cl::desc("compile only the forward entry point (no train / eval)"));
+    cl::desc("compile only the forward entry point (no train / eval)"),
+    cl::cat(mtcCategory));
 cl::opt<unsigned> jobs("j", cl::desc("kernels compiled in parallel"),
-                       cl::init(2));
+                       cl::init(2),
+    cl::cat(mtcCategory));
 cl::opt<std::string>
     backend("backend",
             cl::desc("halide (compile) or interpreter (run the planned IR "
                      "on --data through the reference interpreter)"),
-            cl::init("halide"));
+            cl::init("halide"),
+    cl::cat(mtcCategory));
 cl::opt<std::string>
     entryPoint("entry",
                cl::desc("interpreter: the entry point to run (forward, "
                         "train_step_adam, train_step_sgd, eval_step)"),
-               cl::init("forward"));
+               cl::init("forward"),
+    cl::cat(mtcCategory));
 cl::opt<bool> interpretKernels(
     "interpret-kernels",
     cl::desc("interpreter: run the kernel IR (after mt-fuse, "
              "mt-outline-kernels, mt-plan-memory) instead of the primitives, "
-             "to tell a fusion bug from a lowering bug"));
-cl::opt<std::string> dataFile("data", cl::desc("interpreter: dataset"));
-cl::opt<std::string> weightsFile("weights", cl::desc("interpreter: weights"));
+             "to tell a fusion bug from a lowering bug"),
+    cl::cat(mtcCategory));
+cl::opt<std::string> dataFile("data", cl::desc("interpreter: dataset"),
+    cl::cat(mtcCategory));
+cl::opt<std::string> weightsFile("weights", cl::desc("interpreter: weights"),
+    cl::cat(mtcCategory));
 cl::opt<std::string> predictionsFile("out",
-                                     cl::desc("interpreter: predictions"));
+                                     cl::desc("interpreter: predictions"),
+    cl::cat(mtcCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "mtc: " << message << "\n";
@@ -203,10 +223,26 @@ std::string fingerprintOf(ModuleOp module) {
   return llvm::utohexstr(llvm::xxHash64(os.str()), /*LowerCase=*/true);
 }
 
+/// --help lists mtc's own options. The hundreds that the linked LLVM and
+/// MLIR libraries register (every backend's) still work, and --help-hidden
+/// lists them.
+void hideLibraryOptions() {
+  for (auto &entry : cl::getRegisteredOptions()) {
+    cl::Option *option = entry.second;
+    bool generic = llvm::any_of(option->Categories, [](auto *category) {
+      return category->getName() == "Generic Options"; // --help, --version
+    });
+    if (!generic && !llvm::is_contained(option->Categories, &mtcCategory) &&
+        option->getOptionHiddenFlag() == cl::NotHidden)
+      option->setHiddenFlag(cl::Hidden);
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  hideLibraryOptions();
   cl::ParseCommandLineOptions(argc, argv,
                               "mtc: compiles a multitask Transformer model\n");
 
