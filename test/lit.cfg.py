@@ -37,18 +37,27 @@ if sanitize:
     config.environment["UBSAN_OPTIONS"] = \
         "abort_on_error=1:halt_on_error=1:print_stacktrace=1"
 
-# `REQUIRES: torch`: a Python with PyTorch (Debian's python3-torch), as
-# %torch_python: the build's Python, else the system's. Tests that need it
-# show as unsupported where there is none.
+# `REQUIRES: numpy` / `REQUIRES: torch`: a Python with that module (Debian's
+# python3-numpy / python3-torch), as %numpy_python / %torch_python: the
+# build's Python, else the system's. Tests that need one show as unsupported
+# where there is none.
 import subprocess
-for candidate in [config.python_executable, "/usr/bin/python3"]:
-    try:
-        found = subprocess.run([candidate, "-c", "import torch"],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL).returncode == 0
-    except OSError:
-        found = False
+
+
+def python_with(module):
+    for candidate in [config.python_executable, "/usr/bin/python3"]:
+        try:
+            if subprocess.run([candidate, "-c", "import " + module],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0:
+                return candidate
+        except OSError:
+            pass
+    return None
+
+
+for module in ["numpy", "torch"]:
+    found = python_with(module)
     if found:
-        config.available_features.add("torch")
-        config.substitutions.append(("%torch_python", candidate))
-        break
+        config.available_features.add(module)
+        config.substitutions.append(("%" + module + "_python", found))

@@ -97,6 +97,18 @@ bool linkExecutable(const std::vector<std::string> &objects,
   return run("c++", arguments, error);
 }
 
+bool linkSharedLibrary(const std::vector<std::string> &objects,
+                       const std::string &output,
+                       const ToolchainOptions &options, std::string &error) {
+  std::vector<std::string> arguments = sanitizerFlags(options);
+  arguments.insert(arguments.end(), {"-shared", "-o", output});
+  arguments.insert(arguments.end(), objects.begin(), objects.end());
+  arguments.insert(arguments.end(),
+                   {"-Wl,--whole-archive", runtimeLibrary(options),
+                    "-Wl,--no-whole-archive", "-lfmt", "-lpthread", "-ldl"});
+  return run("c++", arguments, error);
+}
+
 bool archiveLibrary(const std::vector<std::string> &objects,
                     const std::string &library, const std::string &header,
                     const ToolchainOptions &options, std::string &error) {

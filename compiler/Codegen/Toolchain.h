@@ -37,6 +37,12 @@ bool archiveLibrary(const std::vector<std::string> &objects,
                     const std::string &library, const std::string &header,
                     const ToolchainOptions &options, std::string &error);
 
+/// Links a shared library holding the objects and the whole runtime, so it
+/// exports the C API (mtc.h) and mtc_main: what the Python package loads.
+bool linkSharedLibrary(const std::vector<std::string> &objects,
+                       const std::string &output,
+                       const ToolchainOptions &options, std::string &error);
+
 } // namespace mt
 
 #endif // MT_CODEGEN_TOOLCHAIN_H

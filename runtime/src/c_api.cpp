@@ -5,14 +5,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mtc/cli.h"
 #include "mtc/dataset.h"
 #include "mtc/error.h"
 #include "mtc/model.h"
 #include "mtc/mtc.h"
+#include "mtc/parameters.h"
 #include "mtc/session.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <string>
@@ -25,6 +28,7 @@ struct mtc_session {
   // feature); every later call fails with it.
   std::string creationError;
   std::string error;
+  std::string infoJson; // mtc_info_json's text, made on first use
   std::vector<const void *> inputs;
   std::vector<int64_t> inputRows;
   std::vector<mtc::AlignedBuffer> outputs;
@@ -135,6 +139,62 @@ int mtc_load_weights(mtc_session *session, const char *path) {
       throw mtc::Error("weights path is NULL");
     session->session->loadWeights(path);
   });
+}
+
+int mtc_save_weights(mtc_session *session, const char *path) {
+  return guarded(session, [&] {
+    if (!path)
+      throw mtc::Error("weights path is NULL");
+    if (!session->session->hasWeights())
+      throw mtc::Error("no weights to save: call mtc_init_weights or "
+                       "mtc_load_weights first");
+    const mtc_model &m = *session->model;
+    mtc::saveWeights(path, session->session->parameters(),
+                     {{"fingerprint", m.fingerprint}, {"model", m.name}});
+  });
+}
+
+int mtc_parameter(mtc_session *session, int index, const float **data,
+                  int64_t *num_elements) {
+  return guarded(session, [&] {
+    if (index < 0 || index >= session->model->num_params)
+      throw mtc::Error(fmt::format("parameter index {} is out of range [0, {})",
+                                   index, session->model->num_params));
+    if (!session->session->hasWeights())
+      throw mtc::Error("the weights are unset: call mtc_init_weights or "
+                       "mtc_load_weights first");
+    const mtc::ParameterStore &params = session->session->parameters();
+    if (data)
+      *data = params.data(index);
+    if (num_elements)
+      *num_elements = params.numElements(index);
+  });
+}
+
+const char *mtc_info_json(mtc_session *session) {
+  if (!session)
+    return "";
+  if (session->infoJson.empty())
+    session->infoJson = mtc::infoJson(*session->model).dump(2);
+  return session->infoJson.c_str();
+}
+
+int mtc_command(mtc_session *session, int argc, const char *const *argv) {
+  int status = 1;
+  int guard = guarded(session, [&] {
+    if (argc < 1 || !argv)
+      throw mtc::Error("mtc_command needs argv[0] (the program name)");
+    // CLI11 takes char **; it does not write through them.
+    std::vector<std::string> copies(argv, argv + argc);
+    std::vector<char *> args;
+    for (std::string &a : copies)
+      args.push_back(a.data());
+    std::string error;
+    status = mtc::runCommandLine(*session->model, argc, args.data(), &error);
+    if (status != 0)
+      throw mtc::Error(error);
+  });
+  return guard == 0 ? 0 : std::max(status, 1);
 }
 
 int mtc_bind_input(mtc_session *session, const char *name, const void *data,

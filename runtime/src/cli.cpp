@@ -11,6 +11,7 @@
 #include "mtc/parameters.h"
 #include "mtc/predict.h"
 #include "mtc/session.h"
+#include "mtc/text_file.h"
 #include "mtc/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -91,6 +92,8 @@ Json trainingJson(const mtc_model &m) {
   return j;
 }
 
+} // namespace
+
 Json infoJson(const mtc_model &m) {
   Json j;
   j["model"] = m.name;
@@ -134,6 +137,8 @@ Json infoJson(const mtc_model &m) {
   j["training"] = trainingJson(m);
   return j;
 }
+
+namespace {
 
 void printTensorTable(const char *title, int count,
                       const mtc_tensor_info *table,
@@ -225,7 +230,8 @@ void runPredict(const mtc_model &m, const std::string &data,
 }
 
 void runEval(const mtc_model &m, const std::string &data,
-             const std::string &weights, bool json, int64_t batchSize) {
+             const std::string &weights, bool json, const std::string &out,
+             int64_t batchSize) {
   checkModelTables(m);
   trainingOf(m);
   checkCpuFeatures(m);
@@ -236,8 +242,13 @@ void runEval(const mtc_model &m, const std::string &data,
   Evaluator evaluator(m, std::min(batchSize, dataset.numExamples()));
   std::vector<TaskMetrics> metrics =
       evaluator.run(dataset, params.forwardArgument());
+  std::string metricsText = Json{{"tasks", metricsJson(m, metrics)}}.dump(2);
+  if (!out.empty()) {
+    writeTextFile(out, metricsText + "\n", "the metrics");
+    return;
+  }
   if (json) {
-    fmt::print("{}\n", Json{{"tasks", metricsJson(m, metrics)}}.dump(2));
+    fmt::print("{}\n", metricsText);
     return;
   }
   for (int t = 0; t < m.num_tasks; ++t) {
@@ -256,13 +267,24 @@ void runEval(const mtc_model &m, const std::string &data,
 } // namespace mtc
 
 int mtc_main(int argc, char **argv) {
-  using namespace mtc;
+  return mtc::runCommandLine(*mtc_model_get(), argc, argv, nullptr);
+}
+
+int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
+                        std::string *error) {
   std::string program = "model";
   if (argc > 0 && argv[0]) {
     program = argv[0];
     program = program.substr(program.rfind('/') + 1);
   }
-  const mtc_model &model = *mtc_model_get();
+  // A failure's message: printed after the program's name, or handed to
+  // the caller (the C API's mtc_command).
+  auto report = [&](const std::string &message) {
+    if (error)
+      *error = message;
+    else
+      fmt::print(stderr, "{}: {}\n", program, message);
+  };
 
   CLI::App app(fmt::format("{}: a model compiled by mtc for {}", model.name,
                            model.target),
@@ -378,6 +400,9 @@ int mtc_main(int argc, char **argv) {
   evalCmd->add_option("--weights", weights, "weights or checkpoint")
       ->required();
   evalCmd->add_flag("--json", json, "machine-readable output");
+  std::string metricsOut;
+  evalCmd->add_option("--out", metricsOut,
+                      "write the metrics as JSON to this file instead of printing them");
   evalCmd->add_option("--batch-size", batchSize, "examples per step")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -391,8 +416,11 @@ int mtc_main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     if (e.get_exit_code() == 0)
       return app.exit(e); // --help
-    fmt::print(stderr, "{}: {}\nRun with --help for more information.\n",
-               program, e.what());
+    if (error)
+      *error = e.what();
+    else
+      fmt::print(stderr, "{}: {}\nRun with --help for more information.\n",
+                 program, e.what());
     return 2;
   }
 
@@ -408,17 +436,17 @@ int mtc_main(int argc, char **argv) {
     } else if (trainCmd->parsed()) {
       mtc::train(model, train);
     } else if (evalCmd->parsed()) {
-      runEval(model, data, weights, json, batchSize);
+      runEval(model, data, weights, json, metricsOut, batchSize);
     } else {
       runPredict(model, data, weights, seed, out, batchSize);
     }
     return 0;
   } catch (const Error &e) {
-    fmt::print(stderr, "{}: {}\n", program, e.what());
+    report(e.what());
   } catch (const std::bad_alloc &) {
-    fmt::print(stderr, "{}: out of memory\n", program);
+    report("out of memory");
   } catch (const std::exception &e) {
-    fmt::print(stderr, "{}: internal error: {}\n", program, e.what());
+    report(fmt::format("internal error: {}", e.what()));
   }
   return 1;
 }

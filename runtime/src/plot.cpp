@@ -1,6 +1,7 @@
 //===- plot.cpp - Loss curves as SVG --------------------------------------===//
 
 #include "mtc/plot.h"
+#include "mtc/text_file.h"
 #include "mtc/error.h"
 
 #include <fmt/format.h>
@@ -167,17 +168,7 @@ std::string lossPlotSvg(const mtc_model &model,
 
 void writeLossPlot(const std::string &path, const mtc_model &model,
                    const std::vector<EpochRecord> &history) {
-  std::string svg = lossPlotSvg(model, history);
-  std::string temp = path + ".tmp";
-  std::FILE *f = std::fopen(temp.c_str(), "w");
-  bool ok = f && std::fwrite(svg.data(), 1, svg.size(), f) == svg.size();
-  if (f && std::fclose(f) != 0)
-    ok = false;
-  if (!ok || std::rename(temp.c_str(), path.c_str()) != 0) {
-    std::string reason = std::strerror(errno);
-    std::remove(temp.c_str());
-    throw Error(fmt::format("{}: cannot write the plot: {}", path, reason));
-  }
+  writeTextFile(path, lossPlotSvg(model, history), "the plot");
 }
 
 } // namespace mtc

@@ -105,6 +105,72 @@ TEST(CApiTest, LoadWeights) {
             22.0f);
 }
 
+// Tests the weights' views and saving, and the tables as JSON.
+TEST(CApiTest, ParametersSaveAndInfo) {
+  TempDir dir;
+  SessionPtr s = create();
+  const float *data = nullptr;
+  int64_t count = 0;
+  EXPECT_EQ(mtc_parameter(s.get(), 0, &data, &count), 1);
+  EXPECT_STREQ(mtc_error(s.get()), "the weights are unset: call "
+                                   "mtc_init_weights or mtc_load_weights "
+                                   "first");
+  std::string w = dir.path("w.safetensors");
+  EXPECT_EQ(mtc_save_weights(s.get(), w.c_str()), 1);
+
+  ASSERT_EQ(mtc_init_weights(s.get(), 3), 0);
+  mtc::ParameterStore store(*mtc_model_get());
+  mtc::initParameters(3, store);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(mtc_parameter(s.get(), i, &data, &count), 0) << mtc_error(s.get());
+    ASSERT_EQ(count, store.numElements(i));
+    EXPECT_EQ(std::vector<float>(data, data + count),
+              std::vector<float>(store.data(i), store.data(i) + count));
+  }
+  EXPECT_EQ(mtc_parameter(s.get(), 2, &data, &count), 1);
+  EXPECT_STREQ(mtc_error(s.get()), "parameter index 2 is out of range [0, 2)");
+
+  ASSERT_EQ(mtc_save_weights(s.get(), w.c_str()), 0) << mtc_error(s.get());
+  mtc::SafetensorsFile saved = mtc::SafetensorsFile::read(w);
+  EXPECT_EQ(testutil::toFloats(*saved.find("head.bias")),
+            std::vector<float>(store.data(1), store.data(1) + 2));
+  EXPECT_EQ(saved.metadata().at("fingerprint"), mtc_model_get()->fingerprint);
+
+  std::string info = mtc_info_json(s.get());
+  EXPECT_NE(info.find("\"model\": \"" + std::string(mtc_model_get()->name) +
+                      "\""),
+            std::string::npos)
+      << info;
+  EXPECT_NE(info.find("\"head.weight\""), std::string::npos) << info;
+}
+
+// Tests the executable's commands run in-process: success, a usage error
+// (status 2) and bad input (status 1), each message in mtc_error.
+TEST(CApiTest, CommandRunsInProcess) {
+  TempDir dir;
+  SessionPtr s = create();
+  std::string w = dir.path("w.safetensors");
+  const char *init[] = {"m", "init", "--out", w.c_str(), "--seed", "5"};
+  ASSERT_EQ(mtc_command(s.get(), 6, init), 0) << mtc_error(s.get());
+  mtc::ParameterStore store(*mtc_model_get());
+  mtc::initParameters(5, store);
+  EXPECT_EQ(testutil::toFloats(
+                *mtc::SafetensorsFile::read(w).find("head.weight")),
+            std::vector<float>(store.data(0), store.data(0) + 6));
+
+  const char *usage[] = {"m", "predict", "--out", "p.safetensors"};
+  EXPECT_EQ(mtc_command(s.get(), 4, usage), 2);
+  EXPECT_STREQ(mtc_error(s.get()), "--data is required");
+
+  std::string absent = dir.path("absent.safetensors");
+  const char *bad[] = {"m",         "predict", "--data", absent.c_str(),
+                       "--weights", w.c_str(), "--out",  "p.safetensors"};
+  EXPECT_EQ(mtc_command(s.get(), 8, bad), 1);
+  EXPECT_EQ(std::string(mtc_error(s.get())),
+            absent + ": cannot open: No such file or directory");
+  EXPECT_EQ(mtc_command(s.get(), 0, nullptr), 1);
+}
+
 TEST(CApiTest, Errors) {
   TempDir dir;
   SessionPtr s = create();

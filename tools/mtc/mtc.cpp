@@ -3,7 +3,7 @@
 // model.mlir -> (buildPrimitivePipeline, buildKernelPipeline) -> kernels ->
 // Halide objects + generated host code -> executable or library. `--emit`
 // stops the real driver at any stage, in this order:
-//   mlir, halide-stmt, object, library, executable.
+//   mlir, halide-stmt, object, library or shared, executable.
 // `--backend=interpreter` runs the planned IR through the reference
 // interpreter instead (the oracle for compiled binaries).
 //
@@ -43,7 +43,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Mlir, HalideStmt, Object, Library, Executable };
+enum class Emit { Mlir, HalideStmt, Object, Library, Shared, Executable };
 
 cl::OptionCategory mtcCategory("mtc options");
 
@@ -62,6 +62,9 @@ cl::opt<Emit> emitStage(
                           "kernel, host and Halide runtime objects (a dir)"),
                clEnumValN(Emit::Library, "library",
                           "a static library and its C header (<o>.h)"),
+               clEnumValN(Emit::Shared, "shared",
+                          "a shared library exporting the C API (mtc.h): "
+                          "what the Python package loads"),
                clEnumValN(Emit::Executable, "executable",
                           "a standalone executable (default)")),
     cl::cat(mtcCategory));
@@ -374,6 +377,11 @@ int main(int argc, char **argv) {
          llvm::sys::path::stem(output) + ".h")
             .str();
     if (!mt::archiveLibrary(objects, output, header, toolchain, error))
+      return fail(error);
+    return 0;
+  }
+  if (emitStage == Emit::Shared) {
+    if (!mt::linkSharedLibrary(objects, output, toolchain, error))
       return fail(error);
     return 0;
   }

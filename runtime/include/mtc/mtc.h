@@ -48,6 +48,15 @@ int mtc_init_weights(mtc_session *session, uint64_t seed);
  * parameter table, F32, exact shapes). On failure the weights are unset. */
 int mtc_load_weights(mtc_session *session, const char *path);
 
+/* Writes the weights to a safetensors file (atomically), as `init` does. */
+int mtc_save_weights(mtc_session *session, const char *path);
+
+/* Parameter `index` (the parameter table's order) of the weights: `*data`
+ * receives a read-only view of its elements, `*num_elements` their count.
+ * Valid until the weights next change. Fails while the weights are unset. */
+int mtc_parameter(mtc_session *session, int index, const float **data,
+                  int64_t *num_elements);
+
 /* Binds input `name` to `data`: `batch` rows of the input's dtype and
  * non-batch shape. The data is not copied; it must stay valid until
  * mtc_run returns. */
@@ -72,6 +81,19 @@ const void *mtc_output(mtc_session *session, const char *name,
 const char *mtc_error(const mtc_session *session);
 
 void mtc_destroy(mtc_session *session);
+
+/* Runs one of the executable's commands (info, init, predict, train, eval)
+ * in this process: argv[0] is the program name, then the command and its
+ * options, e.g. {"model", "train", "--data", "t.safetensors", ...}. Output
+ * goes where the executable writes it (the progress line to stderr, --json
+ * to stdout); a failure's message goes to mtc_error() instead of stderr.
+ * Returns the executable's exit status: 0, 1 (bad input) or 2 (usage). The
+ * session's weights are not touched: load a checkpoint after `train`. */
+int mtc_command(mtc_session *session, int argc, const char *const *argv);
+
+/* The model's tables as JSON, what `<model> info --json` prints. Owned by
+ * the session; "" for a NULL session. */
+const char *mtc_info_json(mtc_session *session);
 
 /* The model's tables. Index out of range: NULL. */
 const mtc_model *mtc_model_of(const mtc_session *session);

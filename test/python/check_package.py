@@ -1,0 +1,150 @@
+"""Exercises the Python package (python/mtc) on one model, against oracles:
+
+  - compile() builds the shared library; info names the model's tables;
+  - init(seed) gives the weights `<model> init --seed` writes (the
+    executable built from the same file: --executable);
+  - predict() on float64 / int64 arrays (converted) and on float32 / int32
+    arrays (read in place) equals the reference interpreter's predictions
+    (--expected) within 1e-4;
+  - state_dict() -> load_weights(dict) round-trips bit for bit;
+  - fit() trains from the current weights: its log has a record per step,
+    the loss falls, the model then holds the checkpoint's weights, and a
+    second fit from a checkpoint with resume continues it;
+  - evaluate() gives every task's metrics, as `eval --json` does;
+  - every misuse raises MTCError with the runtime's message.
+
+    check_package.py --model MODEL.mlir --mtc MTC --executable EXE
+                     --data D --weights W --expected P --work DIR
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import mtc  # noqa: E402
+from mtc import _safetensors  # noqa: E402
+
+failures = []
+
+
+def check(condition, what):
+    print("%s: %s" % (what, "ok" if condition else "FAILED"))
+    if not condition:
+        failures.append(what)
+
+
+def raises(function, expected, what):
+    try:
+        function()
+    except mtc.MTCError as e:
+        check(expected in str(e), "%s (%s)" % (what, e))
+        return
+    check(False, what + " (no error)")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for name in ["model", "mtc", "executable", "data", "weights", "expected", "work"]:
+        parser.add_argument("--" + name, required=True)
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+
+    m = mtc.compile(args.model, output=os.path.join(args.work, "libmodel.so"), mtc=args.mtc)
+    info = json.loads(subprocess.check_output([args.executable, "info", "--json"]))
+    check(m.info == info, "info equals the executable's info --json")
+    check(not m.has_weights(), "weights start unset")
+    raises(lambda: m.predict(_safetensors.read(args.data)), "weights",
+           "predict before any weights")
+
+    m.init(seed=7)
+    seeded = _safetensors.read(args.weights)
+    state = m.state_dict()
+    check(list(state) == [p["name"] for p in info["parameters"]] and
+          all(np.array_equal(state[n], seeded[n]) for n in state),
+          "init(7) equals `init --seed 7`")
+
+    data = _safetensors.read(args.data)
+    expected = _safetensors.read(args.expected)
+    converted = {k: v.astype(np.float64 if v.dtype == np.float32 else np.int64)
+                 for k, v in data.items()}
+    for label, inputs in [("converted", converted), ("in place", data)]:
+        predictions = m.predict(inputs)
+        worst = max(float(np.max(np.abs(predictions[k] - expected[k]) /
+                                 np.maximum(1.0, np.abs(expected[k])))) for k in expected)
+        check(set(predictions) == set(expected) and worst <= 1e-4,
+              "predict (%s inputs) matches the interpreter (worst %.2g)" % (label, worst))
+
+    m2 = mtc.load(m.path)
+    m2.load_weights(state)
+    check(all(np.array_equal(v, state[k]) for k, v in m2.state_dict().items()),
+          "state_dict -> load_weights(dict) round-trips")
+
+    n = next(iter(data.values())).shape[0]
+    rng = np.random.default_rng(3)
+    train = dict(data)
+    for spec in info["training"]["labels"]:
+        shape = (n,) + tuple(spec["shape"][1:])
+        if spec["name"] == "mask":
+            train["mask"] = np.ones(shape, dtype=bool)
+        elif spec["dtype"] == "i32":
+            classes = {"y." + t["name"]: t["classes"] for t in info["tasks"]}[spec["name"]]
+            train[spec["name"]] = rng.integers(0, classes, shape)
+        else:
+            train[spec["name"]] = rng.uniform(-1, 1, shape)
+    checkpoint = os.path.join(args.work, "ck.safetensors")
+    before = m.state_dict()
+    log = m.fit(train, epochs=20, batch_size=n, lr=3e-3, checkpoint=checkpoint,
+                schedule="constant", clip_norm=5.0)
+    steps = [r for r in log if r["kind"] == "step"]
+    check(len(steps) == 20 and steps[-1]["loss"] < steps[0]["loss"],
+          "fit: 20 step records, loss %.4f -> %.4f" % (steps[0]["loss"], steps[-1]["loss"]))
+    saved = _safetensors.read(checkpoint)
+    after = m.state_dict()
+    check(all(np.array_equal(after[k], saved[k]) for k in after) and
+          not all(np.array_equal(after[k], before[k]) for k in after),
+          "fit leaves the checkpoint's (trained) weights in the model")
+    more = m.fit(train, epochs=25, batch_size=n, lr=3e-3, checkpoint=checkpoint, resume=True,
+                 schedule="constant", clip_norm=5.0)
+    check([r["step"] for r in more if r["kind"] == "step"] == list(range(21, 26)),
+          "fit(resume=True) continues at step 21")
+
+    metrics = m.evaluate(train)
+    check(set(metrics) == {t["name"] for t in info["tasks"]} and
+          all(metrics[t]["count"] == n for t in metrics),
+          "evaluate: every task, every example")
+    weights = os.path.join(args.work, "trained.safetensors")
+    m.save_weights(weights)
+    dataset = os.path.join(args.work, "train.safetensors")
+    _safetensors.write(dataset, {k: np.asarray(v, dtype={"f32": np.float32, "i32": np.int32,
+                                                         "u8": np.uint8}[s["dtype"]])
+                                 for s in info["inputs"] + info["training"]["labels"]
+                                 for k, v in [(s["name"], train[s["name"]])]})
+    cli = json.loads(subprocess.check_output([args.executable, "eval", "--json", "--data", dataset,
+                                              "--weights", weights, "--batch-size", "32"]))
+    check(cli["tasks"] == metrics, "evaluate equals the executable's eval --json")
+
+    raises(lambda: m.fit(train, optimizer="bogus"), "unknown optimizer 'bogus'",
+           "a bad option")
+    raises(lambda: m.predict({k: v for k, v in data.items() if k != "task"}),
+           "missing input 'task'", "a missing input")
+    raises(lambda: m.predict({**data, "x": data["x"][:, :1]}), "has shape",
+           "a mis-shaped input")
+    name, shape = info["parameters"][0]["name"], info["parameters"][0]["shape"]
+    raises(lambda: m.load_weights({name: np.zeros((1, 1))}),
+           "load_weights: weight '%s' has shape [1, 1], the model expects %s" % (name, shape),
+           "a mis-shaped weight")
+    raises(lambda: m.load_weights({"nope": np.zeros(1)}), "not parameters of model", "an extra weight")
+    raises(lambda: m.load_weights(os.path.join(args.work, "absent.safetensors")), "absent",
+           "a missing weights file")
+
+    print("FAIL: %d check(s)" % len(failures) if failures else "PASS")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
