@@ -15,6 +15,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mt_obj_root, "test")
 
 config.substitutions.append(("%mt_src_root", config.mt_src_root))
+config.substitutions.append(("%mt_obj_root", config.mt_obj_root))
 config.substitutions.append(("%python", config.python_executable))
 # mtc by path, without the sanitizer stage's --sanitize.
 config.substitutions.append(("%mtc_plain", os.path.join(config.mt_tools_dir, "mtc")))

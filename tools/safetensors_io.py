@@ -2,17 +2,24 @@
 the data tools and the tests: an independent view of the files the runtime
 reads and writes."""
 
+import array
 import json
 import struct
+import sys
 
 FORMATS = {"F32": "f", "I32": "i", "U8": "B", "I64": "q"}
 
 
 def write(path, tensors, metadata=None):
-    """tensors: {name: (dtype, shape, flat list)}."""
+    """tensors: {name: (dtype, shape, flat list, or an array.array of the
+    dtype's typecode, written as it is: large tensors stay compact)}."""
     header, blobs, offset = {}, [], 0
     for name, (dtype, shape, values) in tensors.items():
-        blob = struct.pack("<%d%s" % (len(values), FORMATS[dtype]), *values)
+        if isinstance(values, array.array) and values.typecode == FORMATS[dtype] and \
+                sys.byteorder == "little":
+            blob = values.tobytes()
+        else:
+            blob = struct.pack("<%d%s" % (len(values), FORMATS[dtype]), *values)
         header[name] = {"dtype": dtype, "shape": list(shape),
                         "data_offsets": [offset, offset + len(blob)]}
         blobs.append(blob)

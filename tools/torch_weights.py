@@ -20,6 +20,7 @@ num_batches_tracked) are reported and not converted.
 """
 
 import argparse
+import array
 import collections
 import json
 import os
@@ -61,7 +62,8 @@ class StorageType:
 
 
 class Tensor:
-    """A tensor read from a torch.save file: storage kind, shape, flat values."""
+    """A tensor read from a torch.save file: storage kind, shape, flat values
+    (an array.array: 4 bytes per f32 element, not a Python float's 32)."""
 
     def __init__(self, storage_type, shape, values):
         self.storage_type, self.shape, self.values = storage_type, list(shape), values
@@ -80,7 +82,7 @@ def _rebuild_tensor(storage, offset, size, stride, *unused):
     if contiguous:
         flat = values[offset:offset + count]
     else:  # a view: gather by strides, last dimension fastest
-        flat = []
+        flat = array.array(values.typecode)
         index = [0] * len(size)
         for _ in range(count):
             flat.append(values[offset + sum(i * s for i, s in zip(index, stride))])
@@ -122,10 +124,15 @@ class _Unpickler(pickle.Unpickler):
         if key not in self.storages:
             raw = self.archive.read("%sdata/%s" % (self.prefix, key))
             n = len(raw) // storage_type.size
-            values = list(struct.unpack("<%d%s" % (n, storage_type.format), raw))
-            if storage_type.name == "BFloat16Storage":
-                values = list(struct.unpack("<%df" % n, struct.pack(
-                    "<%dI" % n, *[v << 16 for v in values])))
+            if storage_type.name == "HalfStorage":  # array has no f16
+                values = array.array("f", struct.unpack("<%de" % n, raw))
+            elif storage_type.name == "BFloat16Storage":
+                high = array.array("H", raw)
+                values = array.array("f", array.array(
+                    "I", (h << 16 for h in high)).tobytes())
+            else:
+                code = "B" if storage_type.format == "?" else storage_type.format
+                values = array.array(code, raw)
             self.storages[key] = (storage_type, values)
         return self.storages[key]
 
@@ -202,7 +209,8 @@ def import_state_dict(args):
     if converted:
         print("converted to F32: %s" % ", ".join(converted), file=sys.stderr)
     safetensors_io.write(args.output, collections.OrderedDict(
-        (n, ("F32", t.shape, t.values)) for n, t in tensors.items()))
+        (n, ("F32", t.shape, t.values if t.values.typecode == "f" else array.array("f", t.values)))
+        for n, t in tensors.items()))
     print("wrote %d tensors to %s" % (len(tensors), args.output))
 
 

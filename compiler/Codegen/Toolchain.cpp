@@ -1,7 +1,9 @@
 //===- Toolchain.cpp - turning generated code into binaries ---------------===//
 //
-// Runs the system `c++` and `ar` (found on PATH) with the runtime's paths
-// fixed at configure time; a failing tool's command line is reported.
+// Runs the system `c++` and `ar` (found on PATH) with the runtime's paths:
+// those of an installed prefix when mtc runs from one, else the build
+// tree's, fixed at configure time. A failing tool's command line is
+// reported.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +25,33 @@
 
 namespace mt {
 namespace {
+
+/// Where the runtime's libraries and headers are.
+struct RuntimeLayout {
+  std::string include, runtime, runtimeMain, sanitized, sanitizedMain;
+};
+
+/// An installed mtc (<prefix>/bin/mtc) uses <prefix>/lib/mtc and
+/// <prefix>/include (`cmake --install`); one in the build tree, the build's
+/// own files.
+const RuntimeLayout &runtimeLayout() {
+  static const RuntimeLayout layout = [] {
+    static int anchor;
+    std::string exe = llvm::sys::fs::getMainExecutable("mtc", &anchor);
+    llvm::SmallString<256> prefix(
+        llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
+    std::string lib = (prefix + "/lib/mtc/").str();
+    if (!exe.empty() && llvm::sys::fs::exists(lib + "libmtc_runtime.a"))
+      return RuntimeLayout{
+          (prefix + "/include").str(), lib + "libmtc_runtime.a",
+          lib + "libmtc_runtime_main.a", lib + "libmtc_runtime_sanitized.a",
+          lib + "libmtc_runtime_main_sanitized.a"};
+    return RuntimeLayout{
+        MTC_RUNTIME_INCLUDE_DIR, MTC_RUNTIME_LIBRARY, MTC_RUNTIME_MAIN_LIBRARY,
+        MTC_SANITIZED_RUNTIME_LIBRARY, MTC_SANITIZED_RUNTIME_MAIN_LIBRARY};
+  }();
+  return layout;
+}
 
 bool run(llvm::StringRef program, const std::vector<std::string> &arguments,
          std::string &error) {
@@ -62,11 +91,18 @@ std::vector<std::string> sanitizerFlags(const ToolchainOptions &options) {
   return flags;
 }
 
-const char *runtimeLibrary(const ToolchainOptions &options) {
-  return options.sanitize ? MTC_SANITIZED_RUNTIME_LIBRARY : MTC_RUNTIME_LIBRARY;
+const std::string &runtimeLibrary(const ToolchainOptions &options) {
+  return options.sanitize ? runtimeLayout().sanitized : runtimeLayout().runtime;
 }
 
 } // namespace
+
+std::string describeRuntimeLayout() {
+  const RuntimeLayout &l = runtimeLayout();
+  return "include " + l.include + "\nruntime " + l.runtime + "\nmain " +
+         l.runtimeMain + "\nsanitized " + l.sanitized + "\nsanitized main " +
+         l.sanitizedMain + "\n";
+}
 
 bool compileHostCode(const std::string &source, const std::string &object,
                      const ToolchainOptions &options, std::string &error) {
@@ -77,7 +113,7 @@ bool compileHostCode(const std::string &source, const std::string &object,
                                      source,
                                      "-o",
                                      object,
-                                     "-I" MTC_RUNTIME_INCLUDE_DIR,
+                                     "-I" + runtimeLayout().include,
                                      "-I" MTC_HALIDE_INCLUDE_DIR};
   for (std::string &flag : sanitizerFlags(options))
     arguments.push_back(std::move(flag));
@@ -91,8 +127,8 @@ bool linkExecutable(const std::vector<std::string> &objects,
   arguments.insert(arguments.end(), {"-o", output});
   arguments.insert(arguments.end(), objects.begin(), objects.end());
   arguments.insert(arguments.end(),
-                   {options.sanitize ? MTC_SANITIZED_RUNTIME_MAIN_LIBRARY
-                                     : MTC_RUNTIME_MAIN_LIBRARY,
+                   {options.sanitize ? runtimeLayout().sanitizedMain
+                                     : runtimeLayout().runtimeMain,
                     runtimeLibrary(options), "-lfmt", "-lpthread", "-ldl"});
   return run("c++", arguments, error);
 }
@@ -100,13 +136,29 @@ bool linkExecutable(const std::vector<std::string> &objects,
 bool linkSharedLibrary(const std::vector<std::string> &objects,
                        const std::string &output,
                        const ToolchainOptions &options, std::string &error) {
+  // Only the C API is exported: the runtime's C++ dependencies (fmt, CLI11,
+  // JSON) and Halide's runtime stay local, so they cannot interpose on, or
+  // be interposed by, other libraries of the process (PyTorch's).
+  std::string versionScript = output + ".map";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(versionScript, ec);
+    if (ec) {
+      error = "cannot write " + versionScript + ": " + ec.message();
+      return false;
+    }
+    os << "{ global: mtc_*; local: *; };\n";
+  }
   std::vector<std::string> arguments = sanitizerFlags(options);
-  arguments.insert(arguments.end(), {"-shared", "-o", output});
+  arguments.insert(arguments.end(), {"-shared", "-o", output,
+                                     "-Wl,--version-script=" + versionScript});
   arguments.insert(arguments.end(), objects.begin(), objects.end());
   arguments.insert(arguments.end(),
                    {"-Wl,--whole-archive", runtimeLibrary(options),
                     "-Wl,--no-whole-archive", "-lfmt", "-lpthread", "-ldl"});
-  return run("c++", arguments, error);
+  bool linked = run("c++", arguments, error);
+  llvm::sys::fs::remove(versionScript);
+  return linked;
 }
 
 bool archiveLibrary(const std::vector<std::string> &objects,
@@ -149,8 +201,8 @@ bool archiveLibrary(const std::vector<std::string> &objects,
   // One header: model_abi.h, then mtc.h without its include of it.
   std::string text;
   for (const char *name : {"model_abi.h", "mtc.h"}) {
-    auto buffer = llvm::MemoryBuffer::getFile(
-        std::string(MTC_RUNTIME_INCLUDE_DIR) + "/mtc/" + name);
+    auto buffer =
+        llvm::MemoryBuffer::getFile(runtimeLayout().include + "/mtc/" + name);
     if (!buffer) {
       error = std::string("cannot read the runtime header ") + name;
       return false;

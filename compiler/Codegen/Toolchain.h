@@ -21,6 +21,10 @@ struct ToolchainOptions {
   bool sanitize = false;
 };
 
+/// Where the runtime's headers and libraries are taken from, one per line:
+/// an installed prefix's when mtc runs from one, else the build tree's.
+std::string describeRuntimeLayout();
+
 /// Compiles generated host code into an object file.
 bool compileHostCode(const std::string &source, const std::string &object,
                      const ToolchainOptions &options, std::string &error);

@@ -41,8 +41,13 @@ class MTCError(RuntimeError):
 
 
 def _find_mtc(explicit):
-    candidates = [explicit, os.environ.get("MTC"), shutil.which("mtc"),
-                  os.path.join(os.path.dirname(__file__), "..", "..", "build", "bin", "mtc")]
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [explicit, os.environ.get("MTC"),
+                  # installed: <prefix>/lib/python3/dist-packages/mtc
+                  os.path.join(here, "..", "..", "..", "..", "bin", "mtc"),
+                  shutil.which("mtc"),
+                  # the source tree: python/mtc beside build/bin
+                  os.path.join(here, "..", "..", "build", "bin", "mtc")]
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
@@ -64,9 +69,28 @@ def compile(model_path, output=None, target="host", inference_only=False, mtc=No
     return load(output)
 
 
+# Libraries loaded by this process, by path: (mtime, size) when loaded.
+# dlopen hands back an already loaded library for its path, so a library
+# rebuilt in place (compile() of an edited model) is loaded from a private
+# copy instead of silently reusing the old one.
+_loaded = {}
+
+
 def load(library_path):
     """Loads a model library built by `mtc --emit=shared`."""
-    return Model(library_path)
+    path = os.path.abspath(library_path)
+    stat = os.stat(path)
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if _loaded.setdefault(path, stamp) != stamp:
+        copy = tempfile.NamedTemporaryFile(prefix="mtc-", suffix=".so", delete=False)
+        with open(path, "rb") as f:
+            shutil.copyfileobj(f, copy)
+        copy.close()
+        model = Model(copy.name)
+        os.unlink(copy.name)  # the mapping stays valid
+        model.path = path
+        return model
+    return Model(path)
 
 
 def _kebab(name):
@@ -100,7 +124,10 @@ class Model:
 
     # -- errors ------------------------------------------------------------
     def _error(self):
-        return self._lib.mtc_error(self._session).decode()
+        message = self._lib.mtc_error(self._session).decode(errors="replace")
+        # The C API's advice, in this API's names.
+        return message.replace("call mtc_init_weights or mtc_load_weights first",
+                               "call init() or load_weights() first")
 
     def _check(self, status):
         if status != 0:
@@ -119,17 +146,32 @@ class Model:
         if isinstance(weights, (str, os.PathLike)):
             self._check(self._lib.mtc_load_weights(self._session, os.fsencode(weights)))
             return
-        names = {n for n, _ in self._params}
-        extra = sorted(set(weights) - names)
+        # Checked here, all at once: the runtime unsets the weights when a
+        # load fails, and a dict with one bad entry must not cost the
+        # model's current weights.
+        problems, arrays = [], OrderedDict()
+        for name, shape in self._params:
+            if name not in weights:
+                problems.append("missing %s %s" % (name, list(shape)))
+                continue
+            array = np.asarray(weights[name], dtype=np.float32)
+            if array.shape != shape:
+                problems.append("%s has shape %s, the model's is %s" % (
+                    name, list(array.shape), list(shape)))
+            elif not np.all(np.isfinite(array)):
+                problems.append("%s holds non-finite values" % name)
+            arrays[name] = array
+        names = dict(self._params)
+        extra = [n for n in weights if n not in names]
         if extra:
-            raise MTCError("not parameters of model '%s': %s" % (self.info["model"],
-                                                                 ", ".join(extra)))
+            problems.append("not parameters of model '%s': %s" % (self.info["model"],
+                                                                  ", ".join(extra)))
+        if problems:
+            raise MTCError("load_weights: " + "; ".join(problems))
         with tempfile.TemporaryDirectory() as work:
             path = os.path.join(work, "weights.safetensors")
-            _safetensors.write(path, OrderedDict(
-                (n, np.asarray(v, dtype=np.float32)) for n, v in weights.items()))
-            if self._lib.mtc_load_weights(self._session, os.fsencode(path)) != 0:
-                raise MTCError("load_weights: " + self._error().replace(path + ": ", "", 1))
+            _safetensors.write(path, arrays)
+            self._check(self._lib.mtc_load_weights(self._session, os.fsencode(path)))
 
     def save_weights(self, path):
         self._check(self._lib.mtc_save_weights(self._session, os.fsencode(path)))
@@ -162,7 +204,7 @@ class Model:
             if name not in inputs:
                 raise MTCError("predict: missing input '%s' (the model's inputs: %s)" % (
                     name, ", ".join(s["name"] for s in self.info["inputs"])))
-            array = np.ascontiguousarray(inputs[name], dtype=DTYPES[spec["dtype"]])
+            array = self._input_array(name, inputs[name], DTYPES[spec["dtype"]])
             expected = tuple(spec["shape"][1:])
             if array.ndim != len(spec["shape"]) or array.shape[1:] != expected:
                 raise MTCError("predict: input '%s' has shape %s, the model expects "
@@ -190,6 +232,27 @@ class Model:
             outputs[spec["name"]] = flat.reshape((batch,) + tuple(spec["shape"][1:])).copy()
         return outputs
 
+    @staticmethod
+    def _input_array(name, value, dtype):
+        """`value` as a C-contiguous array of `dtype` (itself when it is
+        one). Integer inputs (ids) take integers that fit, never a float or
+        an id that would wrap."""
+        value = np.asarray(value)
+        if np.issubdtype(dtype, np.integer) and value.dtype != dtype:
+            if value.dtype.kind not in "iub":
+                raise MTCError("predict: input '%s' holds ids, not %s values" % (
+                    name, value.dtype))
+            info = np.iinfo(dtype)
+            if value.size and (value.min() < info.min or value.max() > info.max):
+                raise MTCError("predict: input '%s' has ids outside %s" % (name, dtype.__name__))
+        return np.ascontiguousarray(value, dtype=dtype)
+
+    def _training(self, what):
+        if not self.info.get("training"):
+            raise MTCError("%s: model '%s' was compiled for inference only (without "
+                           "--inference-only it has train and eval)" % (what, self.info["model"]))
+        return self.info["training"]
+
     # -- training and evaluation (the executable's commands, in-process) ---
     def _command(self, *args):
         argv = [self.info["model"].encode()] + [os.fsencode(str(a)) for a in args]
@@ -201,7 +264,7 @@ class Model:
         if isinstance(data, (str, os.PathLike)):
             return os.fspath(data)
         specs = {s["name"]: s["dtype"] for s in self.info["inputs"]}
-        specs.update({s["name"]: s["dtype"] for s in self.info.get("training", {}).get("labels", [])})
+        specs.update({s["name"]: s["dtype"] for s in self._training("data")["labels"]})
         arrays = OrderedDict()
         for key, value in data.items():
             dtype = DTYPES.get(specs.get(key), None)
@@ -211,15 +274,21 @@ class Model:
         return path
 
     def fit(self, train, val=None, epochs=1, batch_size=32, optimizer="adam", lr=1e-3,
-            checkpoint=None, log=None, seed=0, resume=False, init_partial=False, **options):
-        """Trains from the current weights (when set; else from `seed`), as
-        `<model> train` does with the same options (other keyword options:
-        their CLI names with '_' for '-', e.g. weight_decay=0.01,
-        schedule="cosine", warmup_steps=50, clip_norm=1.0, every=100,
-        max_steps=0, balance="dwa", plot="loss.svg"; True for a flag). Data:
-        a safetensors path or a dict of arrays. Afterwards the model holds
-        the trained weights. Returns the log's records (one dict per step
-        and per epoch)."""
+            checkpoint=None, log=None, seed=0, resume=False, init=None, init_partial=False,
+            **options):
+        """Trains as `<model> train` does, with the same options (other
+        keyword options: their CLI names with '_' for '-', e.g.
+        weight_decay=0.01, schedule="cosine", warmup_steps=50,
+        clip_norm=1.0, every=100, max_steps=0, balance="dwa",
+        plot="loss.svg"; True for a flag). Data: a safetensors path or a
+        dict of arrays. Training starts from, in this order: the run in
+        `checkpoint` with resume=True (then `epochs` counts the whole run,
+        as --resume does); the weights file `init` (`init_partial`: a
+        subset, as --init-partial); the model's current weights; else the
+        weights `seed` draws. Afterwards the model holds the trained
+        weights. Returns the log's records (one dict per step and per
+        epoch)."""
+        self._training("fit")
         if resume and checkpoint is None:
             raise MTCError("fit(resume=True) needs checkpoint=PATH")
         with tempfile.TemporaryDirectory() as work:
@@ -233,12 +302,12 @@ class Model:
                 args += ["--val", self._dataset(val, work, "val")]
             if resume:
                 args.append("--resume")
+            elif init is not None:
+                args += ["--init", os.fspath(init)] + (["--init-partial"] if init_partial else [])
             elif self.has_weights():
                 start = os.path.join(work, "start.safetensors")
                 self.save_weights(start)
                 args += ["--init", start]
-                if init_partial:
-                    args.append("--init-partial")
             for key, value in options.items():
                 if value is True:
                     args.append(_kebab(key))
@@ -253,6 +322,7 @@ class Model:
     def evaluate(self, data, batch_size=32):
         """{task: metrics} on a labelled dataset (path or dict of arrays),
         with the current weights: what `<model> eval --json` reports."""
+        self._training("evaluate")
         with tempfile.TemporaryDirectory() as work:
             weights = os.path.join(work, "weights.safetensors")
             self.save_weights(weights)

@@ -1,5 +1,7 @@
 """safetensors files as dicts of numpy arrays: what the runtime reads and
-writes (little-endian, dense row-major, an 8-byte aligned JSON header)."""
+writes (little-endian, dense row-major, an 8-byte aligned JSON header).
+tools/safetensors_io.py is the same format on plain lists, for the tools
+and tests that run without numpy."""
 
 import json
 import os

@@ -174,8 +174,11 @@ int mtc_parameter(mtc_session *session, int index, const float **data,
 const char *mtc_info_json(mtc_session *session) {
   if (!session)
     return "";
-  if (session->infoJson.empty())
-    session->infoJson = mtc::infoJson(*session->model).dump(2);
+  if (session->infoJson.empty() && guarded(session, [&] {
+                                     session->infoJson =
+                                         mtc::infoJson(*session->model).dump(2);
+                                   }) != 0)
+    return "";
   return session->infoJson.c_str();
 }
 

@@ -401,8 +401,9 @@ int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
       ->required();
   evalCmd->add_flag("--json", json, "machine-readable output");
   std::string metricsOut;
-  evalCmd->add_option("--out", metricsOut,
-                      "write the metrics as JSON to this file instead of printing them");
+  evalCmd->add_option(
+      "--out", metricsOut,
+      "write the metrics as JSON to this file instead of printing them");
   evalCmd->add_option("--batch-size", batchSize, "examples per step")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

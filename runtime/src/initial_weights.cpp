@@ -67,16 +67,16 @@ InitialWeightsReport loadInitialWeights(const std::string &path,
     parameters.insert(param.name);
     const TensorView *t = file.find(param.name);
     if (!t) {
-      missing.push_back(fmt::format("{} {}", param.name,
-                                    formatShape(paramShape(param))));
+      missing.push_back(
+          fmt::format("{} {}", param.name, formatShape(paramShape(param))));
       report.kept.push_back(param.name);
       continue;
     }
     if (t->dtype != DType::F32 || t->shape != paramShape(param)) {
-      misfits.push_back(fmt::format(
-          "'{}' is {} {}, the model's is F32 {}", param.name,
-          dtypeName(t->dtype), formatShape(t->shape),
-          formatShape(paramShape(param))));
+      misfits.push_back(fmt::format("'{}' is {} {}, the model's is F32 {}",
+                                    param.name, dtypeName(t->dtype),
+                                    formatShape(t->shape),
+                                    formatShape(paramShape(param))));
       continue;
     }
     readParameter(file, param, buffers.current(i)); // also checks finiteness
@@ -95,8 +95,7 @@ InitialWeightsReport loadInitialWeights(const std::string &path,
   if (!misfits.empty())
     problems.push_back(listed(misfits));
   if (!partial && !missing.empty())
-    problems.push_back(fmt::format("missing {} parameter{}: {}",
-                                   missing.size(),
+    problems.push_back(fmt::format("missing {} parameter{}: {}", missing.size(),
                                    missing.size() == 1 ? "" : "s",
                                    listed(missing)));
   if (!partial && !report.ignored.empty())

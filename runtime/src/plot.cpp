@@ -2,15 +2,11 @@
 
 #include "mtc/plot.h"
 #include "mtc/text_file.h"
-#include "mtc/error.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 
 namespace mtc {
 

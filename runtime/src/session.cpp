@@ -52,8 +52,12 @@ void Session::initWeights(uint64_t seed) {
 }
 
 void Session::loadWeights(const std::string &path) {
-  weightsSet = false;
-  mtc::loadWeights(path, params);
+  // Into a scratch store first: a file that fails half-way (a missing or
+  // mis-shaped tensor) leaves the weights as they were.
+  ParameterStore loaded(m);
+  mtc::loadWeights(path, loaded);
+  for (int i = 0; i < m.num_params; ++i)
+    std::copy_n(loaded.data(i), loaded.numElements(i), params.data(i));
   weightsSet = true;
 }
 

@@ -105,9 +105,9 @@ void train(const mtc_model &model, const TrainOptions &o) {
   } else {
     buffers.initialise(o.seed);
     if (!o.init.empty())
-      fmt::print(stderr, "{}\n",
-                 loadInitialWeights(o.init, model, buffers, o.initPartial)
-                     .summary());
+      fmt::print(
+          stderr, "{}\n",
+          loadInitialWeights(o.init, model, buffers, o.initPartial).summary());
     progress.seed = o.seed;
     progress.lossSums.assign(model.num_tasks, 0);
     progress.labelled.assign(model.num_tasks, 0);

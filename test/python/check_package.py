@@ -11,7 +11,10 @@
     the loss falls, the model then holds the checkpoint's weights, and a
     second fit from a checkpoint with resume continues it;
   - evaluate() gives every task's metrics, as `eval --json` does;
-  - every misuse raises MTCError with the runtime's message.
+  - a library rebuilt in place (inference only) is loaded anew, predicts
+    the same and refuses fit;
+  - every misuse raises MTCError with the runtime's message, and a refused
+    load_weights keeps the weights.
 
     check_package.py --model MODEL.mlir --mtc MTC --executable EXE
                      --data D --weights W --expected P --work DIR
@@ -60,6 +63,8 @@ def main():
     check(not m.has_weights(), "weights start unset")
     raises(lambda: m.predict(_safetensors.read(args.data)), "weights",
            "predict before any weights")
+    raises(lambda: m.state_dict(), "call init() or load_weights() first",
+           "state_dict before any weights")
 
     m.init(seed=7)
     seeded = _safetensors.read(args.weights)
@@ -135,12 +140,38 @@ def main():
     raises(lambda: m.predict({**data, "x": data["x"][:, :1]}), "has shape",
            "a mis-shaped input")
     name, shape = info["parameters"][0]["name"], info["parameters"][0]["shape"]
-    raises(lambda: m.load_weights({name: np.zeros((1, 1))}),
-           "load_weights: weight '%s' has shape [1, 1], the model expects %s" % (name, shape),
-           "a mis-shaped weight")
-    raises(lambda: m.load_weights({"nope": np.zeros(1)}), "not parameters of model", "an extra weight")
+    before = m.state_dict()
+    bad = dict(before)
+    bad[name] = np.zeros((1, 1))
+    del bad[info["parameters"][1]["name"]]
+    bad["nope"] = np.zeros(1)
+    raises(lambda: m.load_weights(bad),
+           "load_weights: %s has shape [1, 1], the model's is %s; missing %s %s; not "
+           "parameters of model '%s': nope" % (name, shape, info["parameters"][1]["name"],
+                                               info["parameters"][1]["shape"],
+                                               info["model"]),
+           "a dict with a missing, a mis-shaped and an extra weight")
+    check(all(np.array_equal(v, before[k]) for k, v in m.state_dict().items()),
+          "a refused dict leaves the weights as they were")
+    raises(lambda: m.predict({**data, "task": data["task"] + 0.5}), "holds ids",
+           "float ids")
+    raises(lambda: m.predict({**data, "task": data["task"].astype(np.int64) + 2**32}),
+           "ids outside int32", "ids that would wrap")
+    raises(lambda: m.fit(train, resume=True), "needs checkpoint=PATH", "resume without a checkpoint")
     raises(lambda: m.load_weights(os.path.join(args.work, "absent.safetensors")), "absent",
            "a missing weights file")
+
+    # The same path rebuilt for inference only: loaded anew (not the copy
+    # this process already has), and it has no train or eval.
+    m3 = mtc.compile(args.model, output=os.path.join(args.work, "libmodel.so"), mtc=args.mtc,
+                     inference_only=True)
+    check(m3.info["training"] is None and m.info["training"] is not None,
+          "a library rebuilt in place is loaded anew")
+    m3.load_weights(m.state_dict())
+    check(all(np.allclose(m3.predict(data)[k], v, rtol=1e-5, atol=1e-6)
+              for k, v in m.predict(data).items()),
+          "the inference-only build predicts what the full one does")
+    raises(lambda: m3.fit(train), "compiled for inference only", "fit without training steps")
 
     print("FAIL: %d check(s)" % len(failures) if failures else "PASS")
     return 1 if failures else 0

@@ -103,6 +103,21 @@ TEST(CApiTest, LoadWeights) {
   EXPECT_EQ(sentiment[1], 22.0f);
   EXPECT_EQ(*static_cast<const float *>(mtc_output(s.get(), "score", nullptr)),
             22.0f);
+
+  // A file that fails after its first tensor (zeros, then a bias of the
+  // wrong shape) leaves the loaded weights untouched.
+  std::string bad = dir.path("bad.safetensors");
+  float zeros[6] = {};
+  mtc::writeSafetensors(bad,
+                        {{"head.weight", {mtc::DType::F32, {2, 3}, zeros}},
+                         {"head.bias", {mtc::DType::F32, {3}, zeros}}},
+                        {});
+  EXPECT_NE(mtc_load_weights(s.get(), bad.c_str()), 0);
+  ASSERT_EQ(mtc_run(s.get(), 1), 0) << mtc_error(s.get());
+  sentiment =
+      static_cast<const float *>(mtc_output(s.get(), "sentiment", nullptr));
+  EXPECT_EQ(sentiment[0], 11.0f);
+  EXPECT_EQ(sentiment[1], 22.0f);
 }
 
 // Tests the weights' views and saving, and the tables as JSON.
@@ -122,7 +137,8 @@ TEST(CApiTest, ParametersSaveAndInfo) {
   mtc::ParameterStore store(*mtc_model_get());
   mtc::initParameters(3, store);
   for (int i = 0; i < 2; ++i) {
-    ASSERT_EQ(mtc_parameter(s.get(), i, &data, &count), 0) << mtc_error(s.get());
+    ASSERT_EQ(mtc_parameter(s.get(), i, &data, &count), 0)
+        << mtc_error(s.get());
     ASSERT_EQ(count, store.numElements(i));
     EXPECT_EQ(std::vector<float>(data, data + count),
               std::vector<float>(store.data(i), store.data(i) + count));
@@ -137,9 +153,9 @@ TEST(CApiTest, ParametersSaveAndInfo) {
   EXPECT_EQ(saved.metadata().at("fingerprint"), mtc_model_get()->fingerprint);
 
   std::string info = mtc_info_json(s.get());
-  EXPECT_NE(info.find("\"model\": \"" + std::string(mtc_model_get()->name) +
-                      "\""),
-            std::string::npos)
+  EXPECT_NE(
+      info.find("\"model\": \"" + std::string(mtc_model_get()->name) + "\""),
+      std::string::npos)
       << info;
   EXPECT_NE(info.find("\"head.weight\""), std::string::npos) << info;
 }
@@ -154,9 +170,9 @@ TEST(CApiTest, CommandRunsInProcess) {
   ASSERT_EQ(mtc_command(s.get(), 6, init), 0) << mtc_error(s.get());
   mtc::ParameterStore store(*mtc_model_get());
   mtc::initParameters(5, store);
-  EXPECT_EQ(testutil::toFloats(
-                *mtc::SafetensorsFile::read(w).find("head.weight")),
-            std::vector<float>(store.data(0), store.data(0) + 6));
+  EXPECT_EQ(
+      testutil::toFloats(*mtc::SafetensorsFile::read(w).find("head.weight")),
+      std::vector<float>(store.data(0), store.data(0) + 6));
 
   const char *usage[] = {"m", "predict", "--out", "p.safetensors"};
   EXPECT_EQ(mtc_command(s.get(), 4, usage), 2);

@@ -61,17 +61,15 @@ protected:
   std::vector<std::string> trainArgs(const std::string &init,
                                      const std::string &optimizer,
                                      const std::string &lr) {
-    return {"train",   "--data",      dataPath,   "--epochs",
-            "1",       "--batch-size", "2",       "--checkpoint",
-            checkpoint, "--init",     init,       "--optimizer",
-            optimizer, "--lr",        lr};
+    return {"train",        "--data",      dataPath,       "--epochs", "1",
+            "--batch-size", "2",           "--checkpoint", checkpoint, "--init",
+            init,           "--optimizer", optimizer,      "--lr",     lr};
   }
 
   /// A file of `tensors` (no metadata: a plain weights file).
-  std::string writeWeights(const std::string &name,
-                           const std::vector<NamedTensor> &tensors,
-                           const std::map<std::string, std::string> &meta =
-                               {}) {
+  std::string
+  writeWeights(const std::string &name, const std::vector<NamedTensor> &tensors,
+               const std::map<std::string, std::string> &meta = {}) {
     std::string path = dir.path(name);
     writeSafetensors(path, tensors, meta);
     return path;
@@ -119,8 +117,9 @@ TEST_F(InitialWeightsTest, WeightsFileGivesTheHandComputedStep) {
 }
 
 // Tests a checkpoint as --init: its parameters are taken, its optimizer
-// state (Adam moments of 5) is not, so the run equals one from a plain
-// file of the same weights, byte for byte.
+// state (Adam moments of 5, by this model's state names and by the
+// optimizer.* names of compiled models) is not, so the run equals one from a
+// plain file of the same weights, byte for byte.
 TEST_F(InitialWeightsTest, CheckpointGivesItsParametersNotItsState) {
   std::vector<NamedTensor> tensors = zeroWeights();
   std::vector<float> fives(9, 5.0f);
@@ -128,13 +127,16 @@ TEST_F(InitialWeightsTest, CheckpointGivesItsParametersNotItsState) {
     for (const char *suffix : {".exp_avg", ".exp_avg_sq", ".momentum_buffer"})
       tensors.push_back(
           {p.name + suffix, {DType::F32, p.tensor.shape, fives.data()}});
+  // A compiled model's optimizer state is named optimizer.<kind>.<param>.
+  tensors.push_back(
+      {"optimizer.m.kind.weight", {DType::F32, kindWeightShape, fives.data()}});
   std::string fromCheckpoint =
       writeWeights("old-run.safetensors", tensors,
                    {{"model", "other"}, {"fingerprint", "0123456789abcdef"}});
   ProcessResult r = run(trainArgs(fromCheckpoint, "adam", "0.1"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.err.find("initial weights: 4 parameters from " + fromCheckpoint +
-                       "; the checkpoint's training state (12 tensors) is "
+                       "; the checkpoint's training state (13 tensors) is "
                        "not used: the optimizer starts afresh\n"),
             std::string::npos)
       << r.err;
@@ -173,8 +175,7 @@ TEST_F(InitialWeightsTest, PartialKeepsTheSeededValuesOfTheRest) {
 
   std::string seeded = dir.path("seeded.safetensors");
   ASSERT_EQ(run({"init", "--out", seeded, "--seed", "7"}).exitCode, 0);
-  EXPECT_EQ(tensor(checkpoint, "value.weight"),
-            tensor(seeded, "value.weight"));
+  EXPECT_EQ(tensor(checkpoint, "value.weight"), tensor(seeded, "value.weight"));
   EXPECT_EQ(tensor(checkpoint, "value.bias"), tensor(seeded, "value.bias"));
 }
 
@@ -208,9 +209,9 @@ TEST_F(InitialWeightsTest, MissingAndExtraSuggestPartial) {
 }
 
 TEST_F(InitialWeightsTest, NoMatchingTensorIsRefusedEvenPartial) {
-  std::string w = writeWeights(
-      "unrelated.safetensors",
-      {{"encoder.weight", {DType::F32, {3}, zeros3.data()}}});
+  std::string w =
+      writeWeights("unrelated.safetensors",
+                   {{"encoder.weight", {DType::F32, {3}, zeros3.data()}}});
   std::vector<std::string> args = trainArgs(w, "sgd", "0.1");
   args.push_back("--init-partial");
   ProcessResult r = run(args);
@@ -244,9 +245,8 @@ TEST_F(InitialWeightsTest, InitWithResumeIsRefused) {
 }
 
 TEST_F(InitialWeightsTest, PartialWithoutInitIsRefused) {
-  ProcessResult r =
-      run({"train", "--data", dataPath, "--epochs", "1", "--checkpoint",
-           checkpoint, "--init-partial"});
+  ProcessResult r = run({"train", "--data", dataPath, "--epochs", "1",
+                         "--checkpoint", checkpoint, "--init-partial"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, prog + "--init-partial needs --init FILE\n");
 }

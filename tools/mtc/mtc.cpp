@@ -47,12 +47,11 @@ enum class Emit { Mlir, HalideStmt, Object, Library, Shared, Executable };
 
 cl::OptionCategory mtcCategory("mtc options");
 
+// Required, but checked after parsing so that --print-runtime needs none.
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.mlir>"),
-                               cl::Required,
-    cl::cat(mtcCategory));
+                               cl::cat(mtcCategory));
 cl::opt<std::string> outputFile("o", cl::desc("output path"),
-                                cl::value_desc("path"),
-    cl::cat(mtcCategory));
+                                cl::value_desc("path"), cl::cat(mtcCategory));
 cl::opt<Emit> emitStage(
     "emit", cl::desc("the last stage to run"), cl::init(Emit::Executable),
     cl::values(clEnumValN(Emit::Mlir, "mlir", "the planned IR"),
@@ -72,20 +71,18 @@ cl::opt<std::string> targetName(
     "target",
     cl::desc("host, x86-64-avx2, x86-64-avx512, cuda, or a Halide target "
              "string"),
-    cl::init("host"),
-    cl::cat(mtcCategory));
+    cl::init("host"), cl::cat(mtcCategory));
 cl::opt<std::string>
     dumpAfter("dump-after", cl::desc("write the IR after this pass (or 'all')"),
-              cl::value_desc("pass|all"),
-    cl::cat(mtcCategory));
+              cl::value_desc("pass|all"), cl::cat(mtcCategory));
 cl::opt<std::string> dumpDir("dump-dir",
                              cl::desc("directory for --dump-after files "
                                       "(default: stderr)"),
-    cl::cat(mtcCategory));
+                             cl::cat(mtcCategory));
 cl::opt<bool> noFuse("no-fuse",
                      cl::desc("one primitive per kernel (mt-fuse makes "
                               "one-op groups); the same numbers as fused"),
-    cl::cat(mtcCategory));
+                     cl::cat(mtcCategory));
 cl::opt<bool> kernelAsserts(
     "kernel-asserts",
     cl::desc("keep Halide's buffer checks in every kernel (off by default: "
@@ -101,26 +98,28 @@ cl::opt<bool> sanitize(
 cl::opt<bool> profile("profile",
                       cl::desc("per-kernel timings from Halide's profiler, "
                                "printed when the binary exits"),
-    cl::cat(mtcCategory));
+                      cl::cat(mtcCategory));
+cl::opt<bool> printRuntime(
+    "print-runtime",
+    cl::desc("print where the runtime's headers and libraries are taken "
+             "from (an installed prefix, or the build tree) and exit"),
+    cl::Hidden, cl::cat(mtcCategory));
 cl::opt<bool> inferenceOnly(
     "inference-only",
     cl::desc("compile only the forward entry point (no train / eval)"),
     cl::cat(mtcCategory));
 cl::opt<unsigned> jobs("j", cl::desc("kernels compiled in parallel"),
-                       cl::init(2),
-    cl::cat(mtcCategory));
+                       cl::init(2), cl::cat(mtcCategory));
 cl::opt<std::string>
     backend("backend",
             cl::desc("halide (compile) or interpreter (run the planned IR "
                      "on --data through the reference interpreter)"),
-            cl::init("halide"),
-    cl::cat(mtcCategory));
+            cl::init("halide"), cl::cat(mtcCategory));
 cl::opt<std::string>
     entryPoint("entry",
                cl::desc("interpreter: the entry point to run (forward, "
                         "train_step_adam, train_step_sgd, eval_step)"),
-               cl::init("forward"),
-    cl::cat(mtcCategory));
+               cl::init("forward"), cl::cat(mtcCategory));
 cl::opt<bool> interpretKernels(
     "interpret-kernels",
     cl::desc("interpreter: run the kernel IR (after mt-fuse, "
@@ -128,12 +127,12 @@ cl::opt<bool> interpretKernels(
              "to tell a fusion bug from a lowering bug"),
     cl::cat(mtcCategory));
 cl::opt<std::string> dataFile("data", cl::desc("interpreter: dataset"),
-    cl::cat(mtcCategory));
+                              cl::cat(mtcCategory));
 cl::opt<std::string> weightsFile("weights", cl::desc("interpreter: weights"),
-    cl::cat(mtcCategory));
+                                 cl::cat(mtcCategory));
 cl::opt<std::string> predictionsFile("out",
                                      cl::desc("interpreter: predictions"),
-    cl::cat(mtcCategory));
+                                     cl::cat(mtcCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "mtc: " << message << "\n";
@@ -249,6 +248,13 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "mtc: compiles a multitask Transformer model\n");
 
+  if (printRuntime) {
+    llvm::outs() << mt::describeRuntimeLayout();
+    return 0;
+  }
+  if (inputFile.empty())
+    return fail("no model file given (usage: mtc [options] <model.mlir>; "
+                "--help lists the options)");
   // Flag errors first, before any work.
   if (backend != "halide" && backend != "interpreter")
     return fail("unknown backend '" + backend +
@@ -258,6 +264,10 @@ int main(int argc, char **argv) {
   std::string error;
   if (backend == "halide" && !resolveTarget(target, features, error))
     return fail(error);
+  if (sanitize && emitStage == Emit::Shared)
+    return fail("--sanitize with --emit=shared: a sanitized library loads "
+                "only into a process started with the sanitizer runtime "
+                "(not Python's); sanitize an executable or --emit=library");
 
   MLIRContext context;
   context.loadDialect<mt::MTDialect, StandardOpsDialect,

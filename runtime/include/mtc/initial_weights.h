@@ -1,4 +1,5 @@
-//===- initial_weights.h - Training that starts from given weights -*- C++ -*-===//
+//===- initial_weights.h - Training that starts from given weights -*- C++
+//-*-===//
 //
 // `train --init FILE` (fine-tuning): the run starts from the parameters in
 // FILE, a weights file or a checkpoint (of this model or another), with a
@@ -11,7 +12,8 @@
 //    `partial` is ignored (and reported); a checkpoint's training state
 //    (`optimizer.*`, or a name of this model's state) is always ignored;
 //  - a tensor of another dtype or shape is always an error.
-// Every mismatch is listed in one error, so a file is fixed in one go.
+// Every kind of mismatch is reported in one error (up to six names each),
+// so a file is fixed in one go.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MTC_INITIAL_WEIGHTS_H
@@ -27,10 +29,10 @@ namespace mtc {
 
 struct InitialWeightsReport {
   std::string path;
-  int loaded = 0;                     // parameters taken from the file
-  std::vector<std::string> kept;      // parameters left at their initial value
-  std::vector<std::string> ignored;   // file tensors that are no parameter
-  int trainingState = 0;              // a checkpoint's state tensors skipped
+  int loaded = 0;                   // parameters taken from the file
+  std::vector<std::string> kept;    // parameters left at their initial value
+  std::vector<std::string> ignored; // file tensors that are no parameter
+  int trainingState = 0;            // a checkpoint's state tensors skipped
 
   /// One line for the user: what was loaded, kept and ignored.
   std::string summary() const;

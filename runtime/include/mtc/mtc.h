@@ -45,7 +45,8 @@ mtc_session *mtc_create(void);
 int mtc_init_weights(mtc_session *session, uint64_t seed);
 
 /* Loads every parameter from a safetensors file (names as in the model's
- * parameter table, F32, exact shapes). On failure the weights are unset. */
+ * parameter table, F32, exact shapes). On failure the weights stay as they
+ * were. */
 int mtc_load_weights(mtc_session *session, const char *path);
 
 /* Writes the weights to a safetensors file (atomically), as `init` does. */
@@ -92,7 +93,7 @@ void mtc_destroy(mtc_session *session);
 int mtc_command(mtc_session *session, int argc, const char *const *argv);
 
 /* The model's tables as JSON, what `<model> info --json` prints. Owned by
- * the session; "" for a NULL session. */
+ * the session; "" for a NULL session or a failure (see mtc_error). */
 const char *mtc_info_json(mtc_session *session);
 
 /* The model's tables. Index out of range: NULL. */
