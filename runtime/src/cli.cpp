@@ -154,6 +154,21 @@ void printTensorTable(const char *title, int count,
   }
 }
 
+/// The tail of --help: what this model's datasets hold.
+std::string helpFooter(const mtc_model &m) {
+  std::string text = "\nTasks:";
+  for (int i = 0; i < m.num_tasks; ++i)
+    text += fmt::format("\n  {:<16} {}, {} classes, label 'y.{}'",
+                        m.tasks[i].name, m.tasks[i].kind, m.tasks[i].classes,
+                        m.tasks[i].name);
+  text += "\nInputs (a dataset's tensors; N: the examples):";
+  for (int i = 0; i < m.num_inputs; ++i)
+    text += fmt::format("\n  {:<16} {} {}", m.inputs[i].name,
+                        modelDTypeName(m.inputs[i].dtype),
+                        formatModelShape(m.inputs[i]));
+  return text + "\n`info` shows the rest: outputs, parameters, arena.";
+}
+
 void printInfoText(const mtc_model &m) {
   fmt::print("model: {} (fingerprint {})\n", m.name, m.fingerprint);
   fmt::print("target: {}\n", m.target);
@@ -290,6 +305,7 @@ int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
                            model.target),
                program);
   app.require_subcommand(1);
+  app.footer(helpFooter(model));
 
   bool json = false;
   CLI::App *info =
@@ -367,10 +383,11 @@ int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
                        "initial weights, shuffles and dropout (a resumed run "
                        "continues the checkpoint's)")
       ->capture_default_str();
-  CLI::Option *checkpointOpt =
-      trainCmd->add_option("--checkpoint", train.checkpoint,
-                           "checkpoint file (safetensors), written at each "
-                           "epoch end");
+  trainCmd
+      ->add_option("--checkpoint", train.checkpoint,
+                   "checkpoint file (safetensors), written at each epoch "
+                   "end; with --resume, the run to continue")
+      ->required();
   trainCmd->add_option("--every", train.every,
                        "also checkpoint every this many steps; 0: off")
       ->capture_default_str();
@@ -410,10 +427,6 @@ int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
 
   try {
     app.parse(argc, argv);
-    if (trainCmd->parsed() && checkpointOpt->count() == 0)
-      throw CLI::RequiredError(train.resume ? "--checkpoint (the run to "
-                                              "resume)"
-                                            : "--checkpoint");
   } catch (const CLI::ParseError &e) {
     if (e.get_exit_code() == 0)
       return app.exit(e); // --help

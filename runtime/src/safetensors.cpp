@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
@@ -40,6 +41,24 @@ const DTypeEntry &entryOf(DType dtype) {
 constexpr uint64_t maxHeaderBytes = 100'000'000;
 
 std::string errnoText() { return std::strerror(errno); }
+
+/// The process's umask, read from /proc (Linux 4.7+) so that it is not
+/// changed even for a moment; where that is missing, set and restored.
+mode_t currentUmask() {
+  if (std::FILE *f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    unsigned mask = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f))
+      found = std::sscanf(line, "Umask: %o", &mask) == 1;
+    std::fclose(f);
+    if (found)
+      return mode_t(mask);
+  }
+  mode_t mask = ::umask(022);
+  ::umask(mask);
+  return mask;
+}
 
 // nlohmann prefixes "[json.exception.parse_error.101] "; the rest is the
 // useful part.
@@ -361,6 +380,9 @@ void writeSafetensors(const std::string &path,
     if (error == 0 && !action())
       error = errno;
   };
+  // mkstemp makes the file 0600; weights, checkpoints and predictions are
+  // ordinary outputs, so they get what the umask gives any new file.
+  step([&] { return ::fchmod(fd, 0666 & ~currentUmask()) == 0; });
   step([&] { return writeAll(fd, lengthBytes, 8); });
   step([&] { return writeAll(fd, headerText.data(), headerText.size()); });
   for (const NamedTensor *t : layout)

@@ -4,8 +4,8 @@
   - init(seed) gives the weights `<model> init --seed` writes (the
     executable built from the same file: --executable);
   - predict() on float64 / int64 arrays (converted) and on float32 / int32
-    arrays (read in place) equals the reference interpreter's predictions
-    (--expected) within 1e-4;
+    arrays (read in place) equals the executable's `predict` within 1e-6
+    and the reference interpreter's predictions (--expected) within 1e-4;
   - state_dict() -> load_weights(dict) round-trips bit for bit;
   - fit() trains from the current weights: its log has a record per step,
     the loss falls, the model then holds the checkpoint's weights, and a
@@ -77,12 +77,20 @@ def main():
     expected = _safetensors.read(args.expected)
     converted = {k: v.astype(np.float64 if v.dtype == np.float32 else np.int64)
                  for k, v in data.items()}
+    cli_out = os.path.join(args.work, "cli.safetensors")
+    subprocess.check_call([args.executable, "predict", "--data", args.data, "--weights",
+                           args.weights, "--out", cli_out])
+    cli = _safetensors.read(cli_out)
     for label, inputs in [("converted", converted), ("in place", data)]:
         predictions = m.predict(inputs)
         worst = max(float(np.max(np.abs(predictions[k] - expected[k]) /
                                  np.maximum(1.0, np.abs(expected[k])))) for k in expected)
         check(set(predictions) == set(expected) and worst <= 1e-4,
               "predict (%s inputs) matches the interpreter (worst %.2g)" % (label, worst))
+        worst_cli = max(float(np.max(np.abs(predictions[k] - cli[k]))) for k in cli)
+        check(set(predictions) == set(cli) and worst_cli <= 1e-6,
+              "predict (%s inputs) matches the executable's predict (worst %.2g)" % (
+                  label, worst_cli))
 
     m2 = mtc.load(m.path)
     m2.load_weights(state)

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <sys/stat.h>
 
 using namespace mtc;
 using testutil::FakeData;
@@ -222,10 +223,35 @@ TEST_F(CliTest, InfoJson) {
   EXPECT_TRUE(j["training"].is_null());
 }
 
+// Tests that --help lists the commands and names what a dataset holds.
 TEST_F(CliTest, Help) {
   ProcessResult r = runFakeModel({"--help"});
   EXPECT_EQ(r.exitCode, 0);
   EXPECT_NE(r.out.find("predict"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Tasks:\n  sentiment        cross_entropy, 2 classes, "
+                       "label 'y.sentiment'\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Inputs (a dataset's tensors; N: the examples):\n"
+                       "  x                f32 [N, 4, 3]\n"
+                       "  task             i32 [N]\n"),
+            std::string::npos)
+      << r.out;
+}
+
+// Tests that weights files follow the umask, as any new file does (mkstemp
+// alone would make them 0600).
+TEST_F(CliTest, WrittenFilesFollowTheUmask) {
+  for (mode_t mask : {mode_t(022), mode_t(077), mode_t(002)}) {
+    mode_t old = ::umask(mask);
+    std::string w = dir.path("w" + std::to_string(mask) + ".safetensors");
+    ProcessResult r = runFakeModel({"init", "--out", w});
+    ::umask(old);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    struct stat st;
+    ASSERT_EQ(::stat(w.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0666 & ~mask) << std::oct << mask;
+  }
 }
 
 TEST_F(CliTest, MissingTensor) {

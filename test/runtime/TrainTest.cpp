@@ -704,7 +704,7 @@ TEST_F(TrainTest, ResumeWithoutCheckpoint) {
   ProcessResult r = run({"train", "--data", dataPath, "--epochs", "1",
                          "--resume"});
   EXPECT_EQ(r.exitCode, 2);
-  EXPECT_EQ(r.err, prog + "--checkpoint (the run to resume) is required\n"
+  EXPECT_EQ(r.err, prog + "--checkpoint is required\n"
                           "Run with --help for more information.\n");
   std::vector<std::string> args = trainArgs("1", "4");
   args.push_back("--resume");
