@@ -158,9 +158,9 @@ void printTensorTable(const char *title, int count,
 std::string helpFooter(const mtc_model &m) {
   std::string text = "\nTasks:";
   for (int i = 0; i < m.num_tasks; ++i)
-    text += fmt::format("\n  {:<16} {}, {} classes, label 'y.{}'",
-                        m.tasks[i].name, m.tasks[i].kind, m.tasks[i].classes,
-                        m.tasks[i].name);
+    text +=
+        fmt::format("\n  {:<16} {}, {} classes, label 'y.{}'", m.tasks[i].name,
+                    m.tasks[i].kind, m.tasks[i].classes, m.tasks[i].name);
   text += "\nInputs (a dataset's tensors; N: the examples):";
   for (int i = 0; i < m.num_inputs; ++i)
     text += fmt::format("\n  {:<16} {} {}", m.inputs[i].name,
