@@ -86,8 +86,10 @@ def load(library_path):
         with open(path, "rb") as f:
             shutil.copyfileobj(f, copy)
         copy.close()
-        model = Model(copy.name)
-        os.unlink(copy.name)  # the mapping stays valid
+        try:
+            model = Model(copy.name)
+        finally:
+            os.unlink(copy.name)  # a loaded library's mapping stays valid
         model.path = path
         return model
     return Model(path)
