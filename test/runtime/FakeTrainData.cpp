@@ -43,4 +43,18 @@ void writeTrainData(const std::string &path, const TrainData &d) {
   writeSafetensors(path, tensorsOf(d), {});
 }
 
+TrainData handData() {
+  TrainData hand;
+  hand.x = {1, 0, 0, 0, 1, 0};
+  hand.yKind = {0, 2};
+  hand.yValue = {1, -1};
+  hand.mask = {1, 1, 1, 1};
+  return hand;
+}
+
+testutil::ProcessResult runFakeTrainModel(const std::vector<std::string> &args,
+                                          const std::vector<std::string> &env) {
+  return testutil::runProgram(MTC_FAKE_TRAIN_MODEL_PATH, args, env);
+}
+
 } // namespace faketrain

@@ -1,11 +1,14 @@
 //===- FakeTrainData.h - Datasets of the fake trainable model ---*- C++ -*-===//
 //
 // Datasets of mtc-fake-train-model (FakeTrainableModel.h): x [N, 3],
-// y.kind, y.value and mask, shared by the train and fault tests.
+// y.kind, y.value and mask, and how to run it: shared by the train, fault
+// and initial-weights tests.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MTC_TEST_FAKETRAINDATA_H
 #define MTC_TEST_FAKETRAINDATA_H
+
+#include "TestUtil.h"
 
 #include "mtc/safetensors.h"
 
@@ -32,6 +35,19 @@ TrainData makeTrainData(int64_t n, uint32_t seed);
 std::vector<mtc::NamedTensor> tensorsOf(const TrainData &d);
 
 void writeTrainData(const std::string &path, const TrainData &d);
+
+/// The hand-computed case: x1 = (1, 0, 0) kind 0 value 1, x2 = (0, 1, 0)
+/// kind 2 value -1, both fully labelled. From zero weights, one SGD step
+/// has closed-form weights (TrainTest's HandStepTest derives them).
+TrainData handData();
+
+/// What the fake model's error messages start with.
+inline const std::string fakeTrainPrefix = "mtc-fake-train-model: ";
+
+/// Runs mtc-fake-train-model with `args` (and `env`).
+testutil::ProcessResult
+runFakeTrainModel(const std::vector<std::string> &args,
+                  const std::vector<std::string> &env = {});
 
 } // namespace faketrain
 

@@ -31,12 +31,6 @@ using testutil::TempDir;
 
 namespace {
 
-const std::string prog = "mtc-fake-train-model: ";
-
-ProcessResult run(const std::vector<std::string> &args) {
-  return testutil::runProgram(MTC_FAKE_TRAIN_MODEL_PATH, args);
-}
-
 /// Temporary files a writer left in `dir` (a SIGKILL mid-write does).
 int leftoverTemporaries(const std::string &dir) {
   int n = 0;
@@ -71,7 +65,7 @@ protected:
 TEST_F(FaultTest, KilledAnywhereResumesToTheSameWeights) {
   std::string reference = dir.path("reference.safetensors");
   auto start = std::chrono::steady_clock::now();
-  ProcessResult r = run(args(reference, "10"));
+  ProcessResult r = runFakeTrainModel(args(reference, "10"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   auto whole = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
@@ -94,7 +88,7 @@ TEST_F(FaultTest, KilledAnywhereResumesToTheSameWeights) {
       EXPECT_NO_THROW(SafetensorsFile::read(checkpoint)) << "trial " << trial;
       again.push_back("--resume");
     }
-    r = run(again);
+    r = runFakeTrainModel(again);
     ASSERT_EQ(r.exitCode, 0) << "trial " << trial << ": " << r.err;
     testutil::expectSameSafetensors(reference, checkpoint);
   }
@@ -110,7 +104,7 @@ TEST_F(FaultTest, KilledAnywhereResumesToTheSameWeights) {
 // byte for byte the same, and no temporary file is left.
 TEST_F(FaultTest, FullDiskKeepsTheLastCheckpoint) {
   std::string checkpoint = dir.path("c.safetensors");
-  ProcessResult r = run(args(checkpoint, "1"));
+  ProcessResult r = runFakeTrainModel(args(checkpoint, "1"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   std::string before = testutil::readFile(checkpoint);
 
@@ -139,7 +133,7 @@ TEST_F(FaultTest, ReadOnlyDirectoryKeepsTheLastCheckpoint) {
   std::string sub = dir.path("ro");
   std::filesystem::create_directory(sub);
   std::string checkpoint = sub + "/c.safetensors";
-  ProcessResult r = run(args(checkpoint, "1"));
+  ProcessResult r = runFakeTrainModel(args(checkpoint, "1"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   std::string before = testutil::readFile(checkpoint);
 
@@ -149,7 +143,7 @@ TEST_F(FaultTest, ReadOnlyDirectoryKeepsTheLastCheckpoint) {
     GTEST_SKIP() << "cannot make " << sub << " read-only here";
   std::vector<std::string> more = args(checkpoint, "2");
   more.push_back("--resume");
-  r = run(more);
+  r = runFakeTrainModel(more);
   if (root)
     std::system(("chattr -i '" + sub + "'").c_str());
   else

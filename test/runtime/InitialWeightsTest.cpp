@@ -26,12 +26,6 @@ using namespace faketrain;
 
 namespace {
 
-const std::string prog = "mtc-fake-train-model: ";
-
-ProcessResult run(const std::vector<std::string> &args) {
-  return testutil::runProgram(MTC_FAKE_TRAIN_MODEL_PATH, args);
-}
-
 const std::vector<int64_t> kindWeightShape{3, 3}, kindBiasShape{3},
     valueWeightShape{1, 3}, valueBiasShape{1};
 
@@ -48,13 +42,8 @@ protected:
   // x1 = (1, 0, 0) kind 0 value 1 and x2 = (0, 1, 0) kind 2 value -1 give
   // one SGD step of lr 0.3 closed-form weights (below).
   void SetUp() override {
-    TrainData hand;
-    hand.x = {1, 0, 0, 0, 1, 0};
-    hand.yKind = {0, 2};
-    hand.yValue = {1, -1};
-    hand.mask = {1, 1, 1, 1};
     dataPath = dir.path("hand.safetensors");
-    writeTrainData(dataPath, hand);
+    writeTrainData(dataPath, handData());
     checkpoint = dir.path("c.safetensors");
   }
 
@@ -101,7 +90,7 @@ void expectNear(const std::vector<float> &actual,
 // that step's gradient, so they started at zero.
 TEST_F(InitialWeightsTest, WeightsFileGivesTheHandComputedStep) {
   std::string w = writeWeights("zero.safetensors", zeroWeights());
-  ProcessResult r = run(trainArgs(w, "sgd", "0.3"));
+  ProcessResult r = runFakeTrainModel(trainArgs(w, "sgd", "0.3"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.err.find("initial weights: 4 parameters from " + w + "\n"),
             std::string::npos)
@@ -133,7 +122,7 @@ TEST_F(InitialWeightsTest, CheckpointGivesItsParametersNotItsState) {
   std::string fromCheckpoint =
       writeWeights("old-run.safetensors", tensors,
                    {{"model", "other"}, {"fingerprint", "0123456789abcdef"}});
-  ProcessResult r = run(trainArgs(fromCheckpoint, "adam", "0.1"));
+  ProcessResult r = runFakeTrainModel(trainArgs(fromCheckpoint, "adam", "0.1"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.err.find("initial weights: 4 parameters from " + fromCheckpoint +
                        "; the checkpoint's training state (13 tensors) is "
@@ -143,8 +132,8 @@ TEST_F(InitialWeightsTest, CheckpointGivesItsParametersNotItsState) {
   std::string viaCheckpoint = dir.path("via-checkpoint.safetensors");
   ASSERT_EQ(std::rename(checkpoint.c_str(), viaCheckpoint.c_str()), 0);
 
-  r = run(trainArgs(writeWeights("zero.safetensors", zeroWeights()), "adam",
-                    "0.1"));
+  r = runFakeTrainModel(trainArgs(
+      writeWeights("zero.safetensors", zeroWeights()), "adam", "0.1"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
   testutil::expectSameSafetensors(viaCheckpoint, checkpoint);
 }
@@ -161,7 +150,7 @@ TEST_F(InitialWeightsTest, PartialKeepsTheSeededValuesOfTheRest) {
        {"other_head.weight", {DType::F32, {2, 3}, zeros9.data()}}});
   std::vector<std::string> args = trainArgs(w, "sgd", "0");
   args.insert(args.end(), {"--init-partial", "--seed", "7"});
-  ProcessResult r = run(args);
+  ProcessResult r = runFakeTrainModel(args);
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.err.find("initial weights: 2 parameters from " + w +
                        "; 2 left at their seeded initial values: "
@@ -174,7 +163,8 @@ TEST_F(InitialWeightsTest, PartialKeepsTheSeededValuesOfTheRest) {
   EXPECT_EQ(tensor(checkpoint, "kind.bias"), kindBias);
 
   std::string seeded = dir.path("seeded.safetensors");
-  ASSERT_EQ(run({"init", "--out", seeded, "--seed", "7"}).exitCode, 0);
+  ASSERT_EQ(
+      runFakeTrainModel({"init", "--out", seeded, "--seed", "7"}).exitCode, 0);
   EXPECT_EQ(tensor(checkpoint, "value.weight"), tensor(seeded, "value.weight"));
   EXPECT_EQ(tensor(checkpoint, "value.bias"), tensor(seeded, "value.bias"));
 }
@@ -186,9 +176,9 @@ TEST_F(InitialWeightsTest, EveryMismatchIsNamedInOneError) {
        {"kind.bias", {DType::F32, kindBiasShape, zeros3.data()}},
        {"value.weight", {DType::F32, valueWeightShape, zeros3.data()}},
        {"extra.weight", {DType::F32, {1}, zeros1.data()}}});
-  ProcessResult r = run(trainArgs(w, "sgd", "0.1"));
+  ProcessResult r = runFakeTrainModel(trainArgs(w, "sgd", "0.1"));
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(r.err, prog + "--init " + w +
+  EXPECT_EQ(r.err, fakeTrainPrefix + "--init " + w +
                        ": the weights do not fit the model: 'kind.weight' is "
                        "F32 [3, 2], the model's is F32 [3, 3]; missing 1 "
                        "parameter: value.bias [1]; 1 tensor that is no "
@@ -200,9 +190,9 @@ TEST_F(InitialWeightsTest, MissingAndExtraSuggestPartial) {
   std::vector<NamedTensor> tensors = zeroWeights();
   tensors.pop_back();
   std::string w = writeWeights("no-bias.safetensors", tensors);
-  ProcessResult r = run(trainArgs(w, "sgd", "0.1"));
+  ProcessResult r = runFakeTrainModel(trainArgs(w, "sgd", "0.1"));
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(r.err, prog + "--init " + w +
+  EXPECT_EQ(r.err, fakeTrainPrefix + "--init " + w +
                        ": the weights do not fit the model: missing 1 "
                        "parameter: value.bias [1] (--init-partial loads the "
                        "parameters that match)\n");
@@ -214,9 +204,9 @@ TEST_F(InitialWeightsTest, NoMatchingTensorIsRefusedEvenPartial) {
                    {{"encoder.weight", {DType::F32, {3}, zeros3.data()}}});
   std::vector<std::string> args = trainArgs(w, "sgd", "0.1");
   args.push_back("--init-partial");
-  ProcessResult r = run(args);
+  ProcessResult r = runFakeTrainModel(args);
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(r.err, prog + "--init " + w +
+  EXPECT_EQ(r.err, fakeTrainPrefix + "--init " + w +
                        ": no tensor of the file is a parameter of model "
                        "'fake_train'\n");
 }
@@ -226,9 +216,9 @@ TEST_F(InitialWeightsTest, NonFiniteWeightIsRefused) {
   std::vector<NamedTensor> tensors = zeroWeights();
   tensors[1].tensor.data = bad.data();
   std::string w = writeWeights("nan.safetensors", tensors);
-  ProcessResult r = run(trainArgs(w, "sgd", "0.1"));
+  ProcessResult r = runFakeTrainModel(trainArgs(w, "sgd", "0.1"));
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(r.err, prog + w +
+  EXPECT_EQ(r.err, fakeTrainPrefix + w +
                        ": weight 'kind.bias' holds nan at element 1; weights "
                        "must be finite\n");
 }
@@ -237,23 +227,25 @@ TEST_F(InitialWeightsTest, InitWithResumeIsRefused) {
   std::string w = writeWeights("zero.safetensors", zeroWeights());
   std::vector<std::string> args = trainArgs(w, "sgd", "0.1");
   args.push_back("--resume");
-  ProcessResult r = run(args);
+  ProcessResult r = runFakeTrainModel(args);
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(r.err, prog + "--init and --resume: a resumed run continues its "
-                          "checkpoint's weights; start a new run to take "
-                          "--init's\n");
+  EXPECT_EQ(r.err, fakeTrainPrefix +
+                       "--init and --resume: a resumed run continues its "
+                       "checkpoint's weights; start a new run to take "
+                       "--init's\n");
 }
 
 TEST_F(InitialWeightsTest, PartialWithoutInitIsRefused) {
-  ProcessResult r = run({"train", "--data", dataPath, "--epochs", "1",
+  ProcessResult r =
+      runFakeTrainModel({"train", "--data", dataPath, "--epochs", "1",
                          "--checkpoint", checkpoint, "--init-partial"});
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(r.err, prog + "--init-partial needs --init FILE\n");
+  EXPECT_EQ(r.err, fakeTrainPrefix + "--init-partial needs --init FILE\n");
 }
 
 TEST_F(InitialWeightsTest, MissingFileIsRefused) {
   std::string w = dir.path("absent.safetensors");
-  ProcessResult r = run(trainArgs(w, "sgd", "0.1"));
+  ProcessResult r = runFakeTrainModel(trainArgs(w, "sgd", "0.1"));
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.err.find(w), std::string::npos) << r.err;
   EXPECT_FALSE(std::ifstream(checkpoint).good());

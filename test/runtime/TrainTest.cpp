@@ -35,17 +35,10 @@ using namespace faketrain;
 
 namespace {
 
-const std::string prog = "mtc-fake-train-model: ";
-
-ProcessResult run(const std::vector<std::string> &args,
-                  const std::vector<std::string> &env = {}) {
-  return testutil::runProgram(MTC_FAKE_TRAIN_MODEL_PATH, args, env);
-}
-
 void expectFailure(const ProcessResult &r, const std::string &message) {
   EXPECT_TRUE(r.exited) << "killed by a signal";
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_EQ(r.err, prog + message + "\n");
+  EXPECT_EQ(r.err, fakeTrainPrefix + message + "\n");
 }
 
 const char *const paramNames[] = {"kind.weight", "kind.bias", "value.weight",
@@ -160,10 +153,7 @@ class HandStepTest : public TrainTest {
 protected:
   void SetUp() override {
     TrainTest::SetUp();
-    hand.x = {1, 0, 0, 0, 1, 0};
-    hand.yKind = {0, 2};
-    hand.yValue = {1, -1};
-    hand.mask = {1, 1, 1, 1};
+    hand = handData();
     handPath = dir.path("hand.safetensors");
     writeTrainData(handPath, hand);
   }
@@ -176,10 +166,10 @@ protected:
                                      std::vector<float>(1, 0.0f)},
                         optimizer);
     std::string log = dir.path("hand.jsonl");
-    ProcessResult r =
-        run({"train", "--data", handPath, "--epochs", "1", "--batch-size",
-             "2", "--checkpoint", checkpoint, "--resume", "--optimizer",
-             optimizer, "--lr", lr, "--log", log});
+    ProcessResult r = runFakeTrainModel(
+        {"train", "--data", handPath, "--epochs", "1", "--batch-size", "2",
+         "--checkpoint", checkpoint, "--resume", "--optimizer", optimizer,
+         "--lr", lr, "--log", log});
     EXPECT_EQ(r.exitCode, 0) << r.err;
     std::vector<nlohmann::json> lines = readJsonLines(log);
     EXPECT_EQ(lines.size(), 2u);
@@ -241,7 +231,7 @@ TEST_F(TrainTest, LossFallsAndValidationImproves) {
   std::vector<std::string> args = trainArgs("15", "8");
   args.insert(args.end(), {"--val", valPath, "--lr", "0.05", "--seed", "1",
                            "--log", log, "--plot", plot});
-  ProcessResult r = run(args);
+  ProcessResult r = runFakeTrainModel(args);
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("epoch 15/15 (step 180,"), std::string::npos) << r.out;
 
@@ -278,8 +268,8 @@ TEST_F(TrainTest, LossFallsAndValidationImproves) {
   EXPECT_EQ(lastVal["kind"]["count"].get<int>(), 48 - 48 / 5);
   EXPECT_EQ(lastVal["value"]["count"].get<int>(), 48 - 48 / 4);
 
-  ProcessResult e = run({"eval", "--data", valPath, "--weights", checkpoint,
-                         "--json"});
+  ProcessResult e = runFakeTrainModel(
+      {"eval", "--data", valPath, "--weights", checkpoint, "--json"});
   ASSERT_EQ(e.exitCode, 0) << e.err;
   nlohmann::json metrics = nlohmann::json::parse(e.out);
   EXPECT_EQ(metrics["tasks"], lastVal);
@@ -343,7 +333,7 @@ TEST_F(TrainTest, PlotIsWellFormedSvgWithOnePolylinePerTask) {
   std::string plot = dir.path("loss.svg");
   std::vector<std::string> args = trainArgs("3", "4");
   args.insert(args.end(), {"--plot", plot});
-  ASSERT_EQ(run(args).exitCode, 0);
+  ASSERT_EQ(runFakeTrainModel(args).exitCode, 0);
   std::string svg = testutil::readFile(plot);
   expectWellFormedXml(svg);
   EXPECT_EQ(count(svg, "<polyline"), 2);
@@ -357,7 +347,7 @@ TEST_F(TrainTest, PlotIsWellFormedSvgWithOnePolylinePerTask) {
   std::string valPath = dir.path("val.safetensors");
   writeTrainData(valPath, makeTrainData(6, 9));
   args.insert(args.end(), {"--val", valPath});
-  ASSERT_EQ(run(args).exitCode, 0);
+  ASSERT_EQ(runFakeTrainModel(args).exitCode, 0);
   svg = testutil::readFile(plot);
   expectWellFormedXml(svg);
   EXPECT_EQ(count(svg, "<polyline"), 4);
@@ -373,7 +363,7 @@ TEST_F(TrainTest, ShuffleIsSeededAndCoversEveryExample) {
     std::string trace = dir.path("trace" + std::to_string(runs++));
     std::vector<std::string> args = trainArgs("2", "4");
     args.insert(args.end(), {"--seed", seed});
-    ProcessResult r = run(args, {"FAKE_TRAIN_TRACE=" + trace});
+    ProcessResult r = runFakeTrainModel(args, {"FAKE_TRAIN_TRACE=" + trace});
     EXPECT_EQ(r.exitCode, 0) << r.err;
     return readTrace(trace);
   };
@@ -416,13 +406,14 @@ TEST_F(TrainTest, ResumeIsBitIdentical) {
                            "0.9", "--nesterov", "--clip-norm", "1"});
   std::string straightTrace = dir.path("straight"),
               splitTrace = dir.path("split");
-  ProcessResult r = run(args, {"FAKE_TRAIN_TRACE=" + straightTrace});
+  ProcessResult r =
+      runFakeTrainModel(args, {"FAKE_TRAIN_TRACE=" + straightTrace});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   std::string straight = testutil::readFile(checkpoint);
 
   std::vector<std::string> first = args;
   first.insert(first.end(), {"--max-steps", "4"});
-  r = run(first, {"FAKE_TRAIN_TRACE=" + splitTrace});
+  r = runFakeTrainModel(first, {"FAKE_TRAIN_TRACE=" + splitTrace});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   SafetensorsFile half = SafetensorsFile::read(checkpoint);
   EXPECT_EQ(half.metadata().at("step"), "4");
@@ -430,7 +421,7 @@ TEST_F(TrainTest, ResumeIsBitIdentical) {
   EXPECT_EQ(half.metadata().at("batch"), "1");
   std::vector<std::string> second = args;
   second.push_back("--resume");
-  r = run(second, {"FAKE_TRAIN_TRACE=" + splitTrace});
+  r = runFakeTrainModel(second, {"FAKE_TRAIN_TRACE=" + splitTrace});
   ASSERT_EQ(r.exitCode, 0) << r.err;
 
   std::string straightPath = dir.path("straight.safetensors");
@@ -466,16 +457,16 @@ TEST_F(TrainTest, ResumeIsBitIdentical) {
 // label of 1e30 overflows the squared error at step 4; the run stops naming
 // the task and the step, and the checkpoint file is byte-identical.
 TEST_F(TrainTest, NonFiniteLossStopsAndKeepsTheCheckpoint) {
-  ASSERT_EQ(run(trainArgs("1", "4")).exitCode, 0);
+  ASSERT_EQ(runFakeTrainModel(trainArgs("1", "4")).exitCode, 0);
   std::string before = testutil::readFile(checkpoint);
   TrainData bad = data;
   for (float &y : bad.yValue)
     y = 1e30f;
   std::string badPath = dir.path("bad.safetensors");
   writeTrainData(badPath, bad);
-  ProcessResult r = run({"train", "--data", badPath, "--epochs", "2",
-                         "--batch-size", "4", "--checkpoint", checkpoint,
-                         "--resume", "--every", "1"});
+  ProcessResult r = runFakeTrainModel({"train", "--data", badPath, "--epochs",
+                                       "2", "--batch-size", "4", "--checkpoint",
+                                       checkpoint, "--resume", "--every", "1"});
   expectFailure(r, "step 4: task 'value' has loss inf; training stopped, the "
                    "last good checkpoint " +
                        checkpoint + " (step 3) is kept");
@@ -486,7 +477,7 @@ TEST_F(TrainTest, NonFiniteLossBeforeAnyCheckpoint) {
   TrainData bad = data;
   bad.yValue[0] = 1e30f;
   writeTrainData(dataPath, bad);
-  ProcessResult r = run(trainArgs("1", "10"));
+  ProcessResult r = runFakeTrainModel(trainArgs("1", "10"));
   expectFailure(r, "step 1: task 'value' has loss inf; training stopped "
                    "before any checkpoint was written");
   EXPECT_FALSE(std::ifstream(checkpoint).good());
@@ -498,7 +489,7 @@ TEST_F(TrainTest, CheckpointOfAnotherModelIsRefused) {
                       "adam", "0123456789abcdef");
   std::vector<std::string> args = trainArgs("1", "4");
   args.push_back("--resume");
-  expectFailure(run(args),
+  expectFailure(runFakeTrainModel(args),
                 checkpoint + ": checkpoint of model 'fake_train' (fingerprint "
                              "0123456789abcdef), but this is model "
                              "'fake_train' (fingerprint fedcba9876543210); "
@@ -506,12 +497,13 @@ TEST_F(TrainTest, CheckpointOfAnotherModelIsRefused) {
 }
 
 TEST_F(TrainTest, ResumeWithAnotherOptimizerIsRefused) {
-  ASSERT_EQ(run(trainArgs("1", "4")).exitCode, 0);
+  ASSERT_EQ(runFakeTrainModel(trainArgs("1", "4")).exitCode, 0);
   std::vector<std::string> args = trainArgs("2", "4");
   args.insert(args.end(), {"--resume", "--optimizer", "sgd"});
-  expectFailure(run(args), checkpoint + ": the run used optimizer adam, not "
-                                        "sgd; its state means something else "
-                                        "to sgd");
+  expectFailure(runFakeTrainModel(args),
+                checkpoint + ": the run used optimizer adam, not "
+                             "sgd; its state means something else "
+                             "to sgd");
 }
 
 // Tests eval on a hand-computed case: zero weights but value.bias 0.5, so
@@ -533,8 +525,8 @@ TEST_F(TrainTest, EvalJsonHandComputed) {
   d.mask = {1, 1, 1, 1, 1, 1, 0, 1};
   std::string path = dir.path("eval.safetensors");
   writeTrainData(path, d);
-  ProcessResult r = run({"eval", "--data", path, "--weights", weights,
-                         "--json", "--batch-size", "3"});
+  ProcessResult r = runFakeTrainModel({"eval", "--data", path, "--weights",
+                                       weights, "--json", "--batch-size", "3"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j.size(), 1u);
@@ -555,7 +547,7 @@ TEST_F(TrainTest, EvalJsonHandComputed) {
   EXPECT_EQ(keys, (std::vector<std::string>{"kind", "value"}));
 
   ProcessResult text =
-      run({"eval", "--data", path, "--weights", weights});
+      runFakeTrainModel({"eval", "--data", path, "--weights", weights});
   ASSERT_EQ(text.exitCode, 0) << text.err;
   EXPECT_EQ(text.out,
             "kind             loss 1.098612  accuracy 0.666667  (3 examples)\n"
@@ -564,7 +556,7 @@ TEST_F(TrainTest, EvalJsonHandComputed) {
 }
 
 TEST_F(TrainTest, InfoShowsTraining) {
-  ProcessResult r = run({"info", "--json"});
+  ProcessResult r = runFakeTrainModel({"info", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   nlohmann::json t = nlohmann::json::parse(r.out)["training"];
   EXPECT_EQ(t["optimizers"],
@@ -575,7 +567,7 @@ TEST_F(TrainTest, InfoShowsTraining) {
   EXPECT_EQ(t["state_bytes"], 192);
   EXPECT_EQ(t["labels"].size(), 3u);
   EXPECT_EQ(t["hyperparameters"].size(), 13u);
-  r = run({"info"});
+  r = runFakeTrainModel({"info"});
   EXPECT_NE(r.out.find("training: yes\n  optimizers: adam, adamw, sgd\n"
                        "  balance: static, surgery: none\n"),
             std::string::npos)
@@ -604,7 +596,7 @@ TEST_F(TrainTest, LabelOfWrongDType) {
   std::vector<NamedTensor> t = tensorsOf(data);
   t[1].tensor = {DType::F32, {10}, kinds.data()};
   writeSafetensors(dataPath, t, {});
-  expectFailure(run(trainArgs("1", "4")),
+  expectFailure(runFakeTrainModel(trainArgs("1", "4")),
                 dataPath + ": tensor 'y.kind' has dtype F32, the model "
                            "expects I32");
 }
@@ -613,7 +605,7 @@ TEST_F(TrainTest, LabelOfWrongShape) {
   std::vector<NamedTensor> t = tensorsOf(data);
   t[2].tensor.shape = {10};
   writeSafetensors(dataPath, t, {});
-  expectFailure(run(trainArgs("1", "4")),
+  expectFailure(runFakeTrainModel(trainArgs("1", "4")),
                 dataPath + ": tensor 'y.value' has shape [10], the model "
                            "expects [N, 1]");
 }
@@ -622,7 +614,7 @@ TEST_F(TrainTest, MissingLabel) {
   std::vector<NamedTensor> t = tensorsOf(data);
   t.erase(t.begin() + 2);
   writeSafetensors(dataPath, t, {});
-  expectFailure(run(trainArgs("1", "4")),
+  expectFailure(runFakeTrainModel(trainArgs("1", "4")),
                 dataPath + ": missing tensor 'y.value' (the model's labels: "
                            "y.kind i32 [N], y.value f32 [N, 1], mask u8 "
                            "[N, 2])");
@@ -632,12 +624,12 @@ TEST_F(TrainTest, LabelOutOfRange) {
   data.yKind[4] = 7; // unlabelled (mask 0): any placeholder is accepted
   data.yKind[6] = 3;
   writeTrainData(dataPath, data);
-  expectFailure(run(trainArgs("1", "4")),
+  expectFailure(runFakeTrainModel(trainArgs("1", "4")),
                 dataPath + ": tensor 'y.kind': label 3 at example 6 is out "
                            "of range [0, 3) for task 'kind'");
   data.yKind[6] = -1;
   writeTrainData(dataPath, data);
-  expectFailure(run(trainArgs("1", "4")),
+  expectFailure(runFakeTrainModel(trainArgs("1", "4")),
                 dataPath + ": tensor 'y.kind': label -1 at example 6 is out "
                            "of range [0, 3) for task 'kind'");
 }
@@ -649,12 +641,12 @@ TEST_F(TrainTest, NonFiniteLabel) {
   data.yValue[3] = nan; // example 3 has no 'value' label (mask 0)
   data.yValue[6] = nan;
   writeTrainData(dataPath, data);
-  expectFailure(run(trainArgs("1", "4")),
+  expectFailure(runFakeTrainModel(trainArgs("1", "4")),
                 dataPath + ": tensor 'y.value': value nan at example 6 "
                            "(element 0 of its row) is not finite");
   data.yValue[6] = 0.5f;
   writeTrainData(dataPath, data);
-  ProcessResult r = run(trainArgs("1", "4"));
+  ProcessResult r = runFakeTrainModel(trainArgs("1", "4"));
   EXPECT_EQ(r.exitCode, 0) << r.err;
 }
 
@@ -667,64 +659,70 @@ TEST_F(TrainTest, NonFiniteWeightInCheckpoint) {
                       "sgd");
   std::vector<std::string> args = trainArgs("1", "4");
   args.push_back("--resume");
-  expectFailure(run(args), checkpoint + ": weight 'kind.bias' holds -inf at "
-                                        "element 2; weights must be finite");
+  expectFailure(runFakeTrainModel(args),
+                checkpoint + ": weight 'kind.bias' holds -inf at "
+                             "element 2; weights must be finite");
 }
 
 TEST_F(TrainTest, UnknownOptimizer) {
   std::vector<std::string> args = trainArgs("1", "4");
   args.insert(args.end(), {"--optimizer", "rmsprop"});
-  expectFailure(run(args),
+  expectFailure(runFakeTrainModel(args),
                 "unknown optimizer 'rmsprop' (expected adam, adamw or sgd)");
 }
 
 TEST_F(TrainTest, MomentumWithAdam) {
   std::vector<std::string> args = trainArgs("1", "4");
   args.insert(args.end(), {"--momentum", "0.9"});
-  expectFailure(run(args), "--momentum and --nesterov apply to sgd, not adam");
+  expectFailure(runFakeTrainModel(args),
+                "--momentum and --nesterov apply to sgd, not adam");
 }
 
 TEST_F(TrainTest, BalanceMismatch) {
   std::vector<std::string> args = trainArgs("1", "4");
   args.insert(args.end(), {"--balance", "uncertainty"});
-  expectFailure(run(args), "--balance uncertainty: the model was compiled "
-                           "with balance 'static'; recompile it with "
-                           "'uncertainty' (only static and dwa replace each "
-                           "other at train time)");
+  expectFailure(runFakeTrainModel(args),
+                "--balance uncertainty: the model was compiled "
+                "with balance 'static'; recompile it with "
+                "'uncertainty' (only static and dwa replace each "
+                "other at train time)");
 }
 
 TEST_F(TrainTest, SurgeryMismatch) {
   std::vector<std::string> args = trainArgs("1", "4");
   args.insert(args.end(), {"--surgery", "pcgrad"});
-  expectFailure(run(args), "--surgery pcgrad: the model was compiled with "
-                           "surgery 'none'; recompile it with 'pcgrad'");
+  expectFailure(runFakeTrainModel(args),
+                "--surgery pcgrad: the model was compiled with "
+                "surgery 'none'; recompile it with 'pcgrad'");
 }
 
 TEST_F(TrainTest, ResumeWithoutCheckpoint) {
-  ProcessResult r = run({"train", "--data", dataPath, "--epochs", "1",
-                         "--resume"});
+  ProcessResult r = runFakeTrainModel(
+      {"train", "--data", dataPath, "--epochs", "1", "--resume"});
   EXPECT_EQ(r.exitCode, 2);
-  EXPECT_EQ(r.err, prog + "--checkpoint is required\n"
-                          "Run with --help for more information.\n");
+  EXPECT_EQ(r.err, fakeTrainPrefix + "--checkpoint is required\n"
+                                     "Run with --help for more information.\n");
   std::vector<std::string> args = trainArgs("1", "4");
   args.push_back("--resume");
-  expectFailure(run(args), "--resume: checkpoint '" + checkpoint +
-                               "' does not exist");
+  expectFailure(runFakeTrainModel(args),
+                "--resume: checkpoint '" + checkpoint + "' does not exist");
 }
 
 TEST_F(TrainTest, UnknownHyperparameterName) {
-  expectFailure(run(trainArgs("1", "4"), {"FAKE_TRAIN_EXTRA_HYPER=1"}),
-                "model ABI: unknown hyperparameter 'gradnorm_alpha' (this "
-                "runtime sets lr, step, beta1, beta2, eps, weight_decay, "
-                "decoupled, momentum, dampening, nesterov, clip_norm, "
-                "task_weight.<task>)");
+  expectFailure(
+      runFakeTrainModel(trainArgs("1", "4"), {"FAKE_TRAIN_EXTRA_HYPER=1"}),
+      "model ABI: unknown hyperparameter 'gradnorm_alpha' (this "
+      "runtime sets lr, step, beta1, beta2, eps, weight_decay, "
+      "decoupled, momentum, dampening, nesterov, clip_norm, "
+      "task_weight.<task>)");
 }
 
 TEST_F(TrainTest, UnknownSchedule) {
   std::vector<std::string> args = trainArgs("1", "4");
   args.insert(args.end(), {"--schedule", "step"});
-  expectFailure(run(args), "unknown schedule 'step' (expected constant, "
-                           "cosine or linear)");
+  expectFailure(runFakeTrainModel(args),
+                "unknown schedule 'step' (expected constant, "
+                "cosine or linear)");
 }
 
 } // namespace
