@@ -62,3 +62,20 @@ for module in ["numpy", "torch"]:
     if found:
         config.available_features.add(module)
         config.substitutions.append(("%" + module + "_python", found))
+
+# `REQUIRES: mpi`: Open MPI's mpirun (scripts/setup installs it), as
+# %mpirun: as root, and with more ranks than this machine's 2 cores.
+import shutil
+
+# Under the sanitizers, ranks keep ASan's checks but not its leak report:
+# Open MPI's own allocations outlive MPI_Finalize (in plugins it has
+# unloaded, so no suppression can name them); the same models' leaks are
+# still checked where they run in one process.
+mpirun = shutil.which("mpirun")
+if mpirun:
+    config.available_features.add("mpi")
+    rank_options = " -x ASAN_OPTIONS=abort_on_error=1:detect_leaks=0" \
+        if sanitize else ""
+    config.substitutions.append(
+        ("%mpirun", mpirun + " --allow-run-as-root --oversubscribe" +
+         rank_options))

@@ -22,6 +22,8 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <set>
+
 using namespace mlir;
 
 namespace mt {
@@ -242,7 +244,47 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
   return 0;
 }
 
+// mt.all_reduce: the runtime's hook sums each operand over the ranks of a
+// data-parallel run (mtc_training.set_all_reduce); without one (a single
+// process) each result is its operand. args as for a kernel: n inputs,
+// then n results.
+mtc_all_reduce_fn all_reduce_hook = nullptr;
+void *all_reduce_user = nullptr;
+
+void set_all_reduce(mtc_all_reduce_fn hook, void *user) {
+  all_reduce_hook = hook;
+  all_reduce_user = user;
+}
+
+int run_all_reduce(int n, void **args) {
+  const float *in[kMaxOperands];
+  float *out[kMaxOperands];
+  int64_t sizes[kMaxOperands];
+  for (int i = 0; i < n; ++i) {
+    auto *input = static_cast<halide_buffer_t *>(args[1 + i]);
+    auto *result = static_cast<halide_buffer_t *>(args[1 + n + i]);
+    int64_t size = 1;
+    for (int d = 0; d < input->dimensions; ++d)
+      size *= input->dim[d].extent;
+    in[i] = reinterpret_cast<const float *>(input->host);
+    out[i] = reinterpret_cast<float *>(result->host);
+    sizes[i] = size;
+  }
+  if (all_reduce_hook)
+    return all_reduce_hook(all_reduce_user, n, in, out, sizes);
+  for (int i = 0; i < n; ++i)
+    std::memcpy(out[i], in[i], sizes[i] * sizeof(float));
+  return 0;
+}
+
 )";
+    std::set<std::string> reductions;
+    for (Operation *kernel : kernels.allReduces)
+      reductions.insert(kernels.symbolOf.lookup(kernel));
+    for (const std::string &symbol : reductions)
+      os << "int " << symbol << "_argv(void **args) { return run_all_reduce("
+         << StringRef(symbol).rsplit('_').second << ", args); }\n";
+    os << "\n";
   }
 
   /// The name of a shape array holding `type`'s shape, one per distinct
@@ -497,15 +539,18 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
   }
 
   /// Arguments of a training entry point: model inputs and labels, found
-  /// by their names; a train step's last two arguments are the
-  /// hyperparameter vector and the dropout seed (mt-autodiff appends them).
+  /// by their names; a train step's last three arguments are the
+  /// hyperparameter vector, the dropout seed and the rank's first row
+  /// (mt-autodiff appends them).
   LogicalResult bindTrainingArguments(FuncOp func, Bindings &bindings,
                                       bool trainStep) {
-    unsigned dataArguments = func.getNumArguments() - (trainStep ? 2 : 0);
+    const char *const trailing[] = {"hyper_", "&seed_value",
+                                    "&first_row_value"};
+    unsigned dataArguments = func.getNumArguments() - (trainStep ? 3 : 0);
     for (BlockArgument arg : func.getArguments()) {
       if (arg.getArgNumber() >= dataArguments) {
         bindings.arguments.push_back(
-            arg.getArgNumber() == dataArguments ? "hyper_" : "&seed_value");
+            trailing[arg.getArgNumber() - dataArguments]);
         continue;
       }
       StringRef name = inputName(func, arg.getArgNumber());
@@ -550,9 +595,10 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
     os << "int " << name
        << "(void *arena_, int64_t batch, const void *const *inputs_, "
           "const void *const *labels_, const float *const *current_, float "
-          "*const *updated_, const float *hyper_, uint64_t seed, float "
-          "*losses_) {\n"
-       << "  int64_t seed_value = static_cast<int64_t>(seed);\n";
+          "*const *updated_, const float *hyper_, uint64_t seed, int64_t "
+          "first_row, float *losses_) {\n"
+       << "  int64_t seed_value = static_cast<int64_t>(seed);\n"
+       << "  int64_t first_row_value = first_row;\n";
     if (failed(emitBody(func, name, bindings)))
       return failure();
     // State this optimizer does not use keeps its value.
@@ -636,8 +682,20 @@ int run_calls(const Call *calls, int num_calls, const Operand *operands,
        << ", " << std::max(perExample(trainAdam), perExample(trainSgd)) << ",\n"
        << "  " << alignedStatic(evalStep) << ", " << perExample(evalStep)
        << ",\n"
-       << "  train_step_adam, train_step_sgd, eval_step,\n};\n\n";
+       << "  train_step_adam, train_step_sgd, eval_step,\n"
+       << "  set_all_reduce, " << allReduceFloats(trainAdam) << ",\n};\n\n";
     return success();
+  }
+
+  /// The floats a train step sums over the ranks (its mt.all_reduce
+  /// operands, all static).
+  static int64_t allReduceFloats(FuncOp func) {
+    int64_t floats = 0;
+    func.walk([&](AllReduceOp op) {
+      for (Type type : op.getInputs().getTypes())
+        floats += type.cast<RankedTensorType>().getNumElements();
+    });
+    return floats;
   }
 
   void emitModel() {

@@ -86,7 +86,20 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
   std::vector<KernelOp> distinct;
   OwningOpRef<ModuleOp> scratch = ModuleOp::create(module.getLoc());
   OpBuilder builder(scratch->getBodyRegion());
+  bool misplaced = false;
   module.walk([&](KernelOp kernel) {
+    Block &body = kernel.getBody().front();
+    if (auto reduce = dyn_cast<AllReduceOp>(body.front())) {
+      if (&body.front() != body.getTerminator()->getPrevNode()) {
+        misplaced = true;
+        kernel.emitOpError("holds an mt.all_reduce and other ops; the "
+                           "reduction must be a kernel of its own");
+      }
+      library.allReduces.insert(kernel);
+      library.symbolOf[kernel] =
+          "mt_all_reduce_" + std::to_string(reduce.getInputs().size());
+      return;
+    }
     bool flat = isFlattenable(kernel);
     if (flat)
       library.flattened.insert(kernel);
@@ -98,6 +111,9 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
       distinct.push_back(flat ? cloneFlattened(kernel, builder) : kernel);
     }
   });
+
+  if (misplaced)
+    return failure();
 
   // Building a pipeline touches MLIR (diagnostics, types): done serially.
   // Halide's compilation of distinct pipelines is independent and runs on

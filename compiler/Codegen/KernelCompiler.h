@@ -38,8 +38,12 @@ struct KernelLibrary {
   /// The kernel ops compiled over one flat dimension (FlatKernels.h): the
   /// caller passes their non-scalar tensors as rank-1 buffers.
   llvm::DenseSet<mlir::Operation *> flattened;
-  /// One entry per distinct kernel, in first-use order.
+  /// One entry per distinct Halide kernel, in first-use order.
   std::vector<std::string> symbols;
+  /// The kernels that are one mt.all_reduce: not Halide pipelines but calls
+  /// of the runtime's reduction hook, which the host code defines
+  /// (HostCodegen.h); their symbolOf is `mt_all_reduce_<operand count>`.
+  llvm::DenseSet<mlir::Operation *> allReduces;
   std::vector<std::string> objectFiles;
 };
 

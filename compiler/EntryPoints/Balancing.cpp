@@ -39,7 +39,8 @@ Value buildTaskOrder(PrimitiveBuilder &b, Value seed, int64_t numTasks) {
   Value like = b.constant({t, k}, std::vector<float>(t * k, 1.0f));
   // Kept elements of a rate-0.5 mask hold 2, dropped ones 0: bit = mask / 2.
   Value mask = builder.create<DropoutMaskOp>(
-      b.location(), type, like, seed, builder.getF64FloatAttr(0.5),
+      b.location(), type, like, seed, /*first_row=*/Value(),
+      builder.getF64FloatAttr(0.5),
       builder.getI64IntegerAttr(kTaskOrderStream));
   std::vector<float> placeValues, taskIndex, positions;
   for (int64_t j = 0; j < t; ++j) {

@@ -4,12 +4,28 @@
 // the mt.multitask_loss), builds the training entry points, all in IR so
 // that later passes (fusion, memory planning) see the whole step:
 //
-//   @train_step_adam / @train_step_sgd (inputs, labels, hyper, seed)
-//       forward with dropout masks drawn from (seed, site), the multitask
-//       loss, reverse-mode gradients of every parameter, clipping by global
-//       norm, the optimizer update; returns every updated parameter and
-//       optimizer state (result attribute `mt.updates = "<name>"`) and the
-//       losses [1 + T] (total, then per task).
+//   @train_step_adam / @train_step_sgd (inputs, labels, hyper, seed,
+//                                       first_row)
+//       forward with dropout masks drawn from (seed, site, row), the
+//       multitask loss, reverse-mode gradients of every parameter, clipping
+//       by global norm, the optimizer update; returns every updated
+//       parameter and optimizer state (result attribute
+//       `mt.updates = "<name>"`) and the losses [1 + T] (total, then per
+//       task).
+//
+// Data parallelism (DESIGN.md §4): a step is written for one rank of a
+// group that shares a global batch; `first_row` is where the rank's rows
+// start in it (0 in one process), so dropout draws what one process would
+// for those rows. Two mt.all_reduce ops sum over the ranks (identities in
+// one process): the per-task labelled counts, before they divide the loss
+// sums, so that each rank's L_j is its share of the global mean; then,
+// after the backward pass, the per-task losses and every gradient that the
+// rest of the step reads, so that everything after is the same on every
+// rank: PCGrad's weighted per-task gradients (before their projections),
+// GradNorm's per-task gradients of W (before their norms), the others
+// (before clipping). Uncertainty's log-variances are the exception: their
+// gradient holds a data-independent 1/2 per task, which N ranks would count
+// N times, so it is taken after the sum, from the summed L_j.
 //   @eval_step (inputs, labels)
 //       forward without dropout and the per-task evaluation sums [T, 5].
 //
@@ -59,6 +75,7 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <climits>
+#include <optional>
 
 using namespace mlir;
 
@@ -307,8 +324,9 @@ struct AutodiffPass
     return names;
   }
 
-  /// Draws each dropout's mask from (seed, site), or drops it (eval).
-  static void lowerDropout(FuncOp func, Value seed) {
+  /// Draws each dropout's mask from (seed, site, first_row), or drops it
+  /// (eval).
+  static void lowerDropout(FuncOp func, Value seed, Value firstRow) {
     int64_t stream = 0;
     func.walk([&](DropoutOp op) {
       Value input = op.getInput();
@@ -316,8 +334,8 @@ struct AutodiffPass
         OpBuilder builder(op);
         PrimitiveBuilder b(builder, op.getLoc());
         auto mask = builder.create<DropoutMaskOp>(
-            op.getLoc(), input.getType(), input, seed, op.getRateAttr(),
-            builder.getI64IntegerAttr(stream++));
+            op.getLoc(), input.getType(), input, seed, firstRow,
+            op.getRateAttr(), builder.getI64IntegerAttr(stream++));
         input = b.mul(input, mask);
       }
       op.getResult().replaceAllUsesWith(input);
@@ -342,10 +360,12 @@ struct AutodiffPass
     FuncOp func = cloneForward(
         module, forward, name,
         {{RankedTensorType::get({numHyper}, f32), "hyper"},
-         {RankedTensorType::get({}, IntegerType::get(ctx, 64)), "seed"}});
-    Value hyper = func.getArgument(func.getNumArguments() - 2);
-    Value seed = func.getArgument(func.getNumArguments() - 1);
-    lowerDropout(func, seed);
+         {RankedTensorType::get({}, IntegerType::get(ctx, 64)), "seed"},
+         {RankedTensorType::get({}, IntegerType::get(ctx, 64)), "first_row"}});
+    Value hyper = func.getArgument(func.getNumArguments() - 3);
+    Value seed = func.getArgument(func.getNumArguments() - 2);
+    Value firstRow = func.getArgument(func.getNumArguments() - 1);
+    lowerDropout(func, seed, firstRow);
     MultitaskLossOp loss = lossOf(func);
 
     Block &body = func.getBody().front();
@@ -362,8 +382,8 @@ struct AutodiffPass
     bool gradnorm = loss.getBalance() == "gradnorm";
     Value weights = gradnorm ? b.param(gradNormWeightsName(loss))
                              : b.slice(hyper, 0, kNumHyperNames, numTasks);
-    FailureOr<MultitaskLossValues> values =
-        buildMultitaskLoss(b, loss, weights, logVarsOf(b, loss));
+    FailureOr<MultitaskLossValues> values = buildMultitaskLoss(
+        b, loss, weights, logVarsOf(b, loss), /*sumCountsOverRanks=*/true);
     if (failed(values))
       return failure();
 
@@ -394,13 +414,19 @@ struct AutodiffPass
     if (gradnorm)
       layer = lastSharedLayer(body, params, shared, readers);
 
-    // Which parameter takes its gradient from the total loss (`own`) and
-    // which from the per-task losses (`perTask`: PCGrad's shared ones, or
-    // GradNorm's W alone).
+    // Which parameter takes its gradient from the total loss (`own`), from
+    // the per-task losses (`perTask`: PCGrad's shared ones, or GradNorm's W
+    // alone), or from the summed losses (uncertainty's log-variances).
+    std::string logVarsName = loss.getBalance() == "uncertainty"
+                                  ? loss.getPath()->str() + ".log_vars"
+                                  : "";
+    std::optional<unsigned> logVarsIndex;
     SmallVector<unsigned, 64> own, perTask;
     for (auto it : llvm::enumerate(params)) {
       StringRef p = it.value().getSymName();
-      if (!pcgrad || !shared.count(p))
+      if (p == logVarsName)
+        logVarsIndex = it.index();
+      else if (!pcgrad || !shared.count(p))
         own.push_back(it.index());
       if ((pcgrad && shared.count(p)) || (!pcgrad && p == layer))
         perTask.push_back(it.index());
@@ -450,15 +476,56 @@ struct AutodiffPass
           return failure();
         taskGrads.push_back(sumReaders(perTask, *taskPartial));
       }
+    SmallVector<SmallVector<Value, 16>, 4> weighted;
     if (pcgrad && !perTask.empty()) {
       Value factors = partial->back();
-      SmallVector<SmallVector<Value, 16>, 4> weighted;
       for (auto it : llvm::enumerate(taskGrads)) {
         Value factor = b.reshape(b.slice(factors, 0, it.index(), 1), {});
         weighted.emplace_back();
         for (Value grad : it.value())
           weighted.back().push_back(b.mul(factor, grad));
       }
+    }
+    unsigned layerPosition = 0;
+    if (gradnorm)
+      layerPosition = std::find_if(perTask.begin(), perTask.end(),
+                                   [&](unsigned i) {
+                                     return params[i].getSymName() == layer;
+                                   }) -
+                      perTask.begin();
+
+    // The sum over the ranks (the file comment says what and why).
+    SmallVector<Value, 128> local{values->perTask};
+    for (unsigned i : own)
+      local.push_back(grads[i]);
+    for (auto &task : weighted)
+      local.append(task.begin(), task.end());
+    if (gradnorm)
+      for (auto &task : taskGrads)
+        local.push_back(task[layerPosition]);
+    SmallVector<Value, 16> summed = b.allReduce(local);
+    unsigned next = 0;
+    Value taskLosses = summed[next++];
+    for (unsigned i : own)
+      grads[i] = summed[next++];
+    for (auto &task : weighted)
+      for (Value &grad : task)
+        grad = summed[next++];
+    if (gradnorm)
+      for (auto &task : taskGrads)
+        task[layerPosition] = summed[next++];
+    if (logVarsIndex) {
+      // A reader of its own, so that only this total is differentiated.
+      Value logVars = b.param(logVarsName);
+      FailureOr<SmallVector<Value, 4>> grad = buildGradients(
+          builder, combineTaskLosses(b, taskLosses, Value(), logVars),
+          {logVars});
+      if (failed(grad))
+        return failure();
+      grads[*logVarsIndex] = grad->front();
+    }
+
+    if (pcgrad && !perTask.empty()) {
       SmallVector<Value, 16> combined =
           buildPCGrad(b, weighted, buildTaskOrder(b, seed, numTasks));
       for (auto it : llvm::enumerate(combined))
@@ -466,14 +533,9 @@ struct AutodiffPass
     }
     Value layerGradNorms;
     if (gradnorm) {
-      unsigned position = std::find_if(perTask.begin(), perTask.end(),
-                                       [&](unsigned i) {
-                                         return params[i].getSymName() == layer;
-                                       }) -
-                          perTask.begin();
       SmallVector<Value, 4> norms;
       for (auto &taskGrad : taskGrads) {
-        Value grad = taskGrad[position];
+        Value grad = taskGrad[layerPosition];
         norms.push_back(
             b.reshape(b.create<SqrtOp>(b.sumAll(b.mul(grad, grad))), {1}));
       }
@@ -522,7 +584,7 @@ struct AutodiffPass
     }
     if (gradnorm) {
       GradNormState next = buildGradNormUpdate(
-          b, {weights, b.param(initialLossesName(loss))}, values->perTask,
+          b, {weights, b.param(initialLossesName(loss))}, taskLosses,
           layerGradNorms,
           {h("lr"), h("step"), loss.getGradnormAlpha().convertToDouble()});
       results.push_back(next.weights);
@@ -530,9 +592,10 @@ struct AutodiffPass
       results.push_back(next.initialLosses);
       updateNames.push_back(initialLossesName(loss));
     }
-    Value losses = b.create<ConcatOp>(
-        ValueRange{b.reshape(values->total, {1}), values->perTask},
-        builder.getI64IntegerAttr(0));
+    Value total = combineTaskLosses(b, taskLosses, weights, logVarsOf(b, loss));
+    Value losses =
+        b.create<ConcatOp>(ValueRange{b.reshape(total, {1}), taskLosses},
+                           builder.getI64IntegerAttr(0));
     results.push_back(losses);
 
     builder.create<ReturnOp>(ret.getLoc(), results);
@@ -570,7 +633,7 @@ struct AutodiffPass
     if (failed(labels))
       return failure();
     FuncOp func = cloneForward(module, forward, "eval_step", {});
-    lowerDropout(func, Value());
+    lowerDropout(func, Value(), Value());
     MultitaskLossOp loss = lossOf(func);
     auto ret = cast<ReturnOp>(func.getBody().front().getTerminator());
     OpBuilder builder(ret);

@@ -554,19 +554,26 @@ static FailureOr<Tensor> evaluate(CastOp op, ArrayRef<Tensor> operands,
 }
 
 /// Each element comes from (seed, stream, flat row-major index) through
-/// DropoutHash.h, the bits the Halide kernel reproduces.
+/// DropoutHash.h, the bits the Halide kernel reproduces; with `first_row`
+/// the index counts from that row.
 static FailureOr<Tensor> evaluate(DropoutMaskOp op, ArrayRef<Tensor> operands,
                                   const EvalState &) {
   const Tensor &like = operands[0];
   double rate = op.getRateAttr().getValueAsDouble();
   uint64_t key = dropoutKey(static_cast<int64_t>(operands[1].data[0]),
                             op.getStreamAttr().getInt());
+  uint64_t first = 0;
+  if (op.getFirstRow() && !like.shape.empty() && like.shape[0] > 0) {
+    uint64_t perRow = like.data.size() / like.shape[0];
+    first = static_cast<uint64_t>(operands[2].data[0]) * perRow;
+  }
   uint32_t threshold = dropoutThreshold(rate);
   double scale = dropoutScale(rate);
   Tensor result{like.shape, ElementKind::F32, {}};
   result.data.reserve(like.data.size());
   for (size_t i = 0, e = like.data.size(); i < e; ++i)
-    result.data.push_back(dropoutBits(key, i) >= threshold ? scale : 0.0);
+    result.data.push_back(dropoutBits(key, first + i) >= threshold ? scale
+                                                                   : 0.0);
   return result;
 }
 
@@ -1028,6 +1035,9 @@ static void reportUnsupported(Operation *op) {
 FailureOr<std::vector<Tensor>> mt::interp::evaluateOp(
     Operation *op, ArrayRef<Tensor> operands, const ParameterValues &params,
     std::optional<int64_t> batchSize, const InterpretOptions &options) {
+  // One process is the whole data-parallel group: each sum is its operand.
+  if (isa<AllReduceOp>(op))
+    return std::vector<Tensor>(operands.begin(), operands.end());
   Evaluator evaluator = getEvaluator(op);
   if (!evaluator) {
     reportUnsupported(op);

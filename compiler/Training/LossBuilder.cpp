@@ -111,10 +111,9 @@ LogicalResult checkTaskVector(MultitaskLossOp op, StringRef what, Value value,
 
 } // namespace
 
-FailureOr<MultitaskLossValues> mt::buildMultitaskLoss(PrimitiveBuilder &b,
-                                                      MultitaskLossOp op,
-                                                      Value weights,
-                                                      Value logVars) {
+FailureOr<MultitaskLossValues>
+mt::buildMultitaskLoss(PrimitiveBuilder &b, MultitaskLossOp op, Value weights,
+                       Value logVars, bool sumCountsOverRanks) {
   int64_t numTasks = op.getTasks().size();
   if (logVars) {
     if (failed(checkTaskVector(op, "log variances", logVars, numTasks)))
@@ -134,7 +133,7 @@ FailureOr<MultitaskLossValues> mt::buildMultitaskLoss(PrimitiveBuilder &b,
     }
 
   Value zero = b.scalar(0.0f);
-  SmallVector<Value, 8> perTask;
+  SmallVector<Value, 8> lossSums, counts;
   SmallVector<Value, 40> sums;
   for (int64_t j = 0; j < numTasks; ++j) {
     StringRef kind = op.getKinds()[j].cast<StringAttr>().getValue();
@@ -163,24 +162,34 @@ FailureOr<MultitaskLossValues> mt::buildMultitaskLoss(PrimitiveBuilder &b,
       return b.reduceSum(perExample, 0, /*keepDims=*/false);
     };
     Value lossSum = sumLabelled(terms.loss);
-    // max(count, 1): a task with no labelled example contributes 0.
-    perTask.push_back(b.div(lossSum, b.create<MaxOp>(count, b.scalar(1.0f))));
+    lossSums.push_back(lossSum);
+    counts.push_back(count);
     sums.append({lossSum, count, sumLabelled(terms.correct),
                  sumLabelled(terms.squaredError),
                  sumLabelled(terms.absoluteError)});
   }
 
+  Value divisors = stack(b, counts);
+  if (sumCountsOverRanks)
+    divisors = b.allReduce(divisors).front();
   MultitaskLossValues values;
-  values.perTask = stack(b, perTask);
+  // max(count, 1): a task with no labelled example contributes 0.
+  values.perTask =
+      b.div(stack(b, lossSums), b.create<MaxOp>(divisors, b.scalar(1.0f)));
   values.evalSums = b.reshape(stack(b, sums), {numTasks, kNumEvalSums});
+  values.total = combineTaskLosses(b, values.perTask, weights, logVars);
+  return values;
+}
+
+Value mt::combineTaskLosses(PrimitiveBuilder &b, Value perTask, Value weights,
+                            Value logVars) {
   Value terms;
   if (logVars) {
     // Kendall et al.: L_j / (2 exp(s_j)) + s_j / 2.
     Value twiceVariance = b.mul(b.scalar(2.0f), b.create<ExpOp>(logVars));
-    terms = b.add(b.div(values.perTask, twiceVariance), b.scale(logVars, 0.5f));
+    terms = b.add(b.div(perTask, twiceVariance), b.scale(logVars, 0.5f));
   } else {
-    terms = b.mul(weights, values.perTask);
+    terms = b.mul(weights, perTask);
   }
-  values.total = b.reduceSum(terms, 0, /*keepDims=*/false);
-  return values;
+  return b.reduceSum(terms, 0, /*keepDims=*/false);
 }

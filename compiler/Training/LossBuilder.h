@@ -61,10 +61,19 @@ struct MultitaskLossValues {
 /// (tensor<Txf32>, uncertainty's s_j) is given, it replaces the weights,
 /// which may then be null. Fails with a diagnostic on `op` for unranked
 /// operands or ill-typed weights.
-mlir::FailureOr<MultitaskLossValues> buildMultitaskLoss(PrimitiveBuilder &b,
-                                                        MultitaskLossOp op,
-                                                        mlir::Value weights,
-                                                        mlir::Value logVars);
+///
+/// With `sumCountsOverRanks`, the labelled counts are summed over the
+/// data-parallel ranks (one mt.all_reduce) before they divide, so each
+/// rank's L_j is its share of the global batch's mean and the ranks' L_j
+/// (and their gradients) add up to one process's.
+mlir::FailureOr<MultitaskLossValues>
+buildMultitaskLoss(PrimitiveBuilder &b, MultitaskLossOp op, mlir::Value weights,
+                   mlir::Value logVars, bool sumCountsOverRanks = false);
+
+/// The balanced total of per-task losses `perTask`: sum_j w_j L_j, or with
+/// `logVars` sum_j L_j / (2 exp(s_j)) + s_j / 2.
+mlir::Value combineTaskLosses(PrimitiveBuilder &b, mlir::Value perTask,
+                              mlir::Value weights, mlir::Value logVars);
 
 } // namespace mt
 

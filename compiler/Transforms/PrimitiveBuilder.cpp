@@ -96,6 +96,11 @@ Value PrimitiveBuilder::sumAll(Value x) {
   return x;
 }
 
+SmallVector<Value, 16> PrimitiveBuilder::allReduce(ValueRange values) {
+  auto op = b.create<AllReduceOp>(loc, values.getTypes(), values);
+  return SmallVector<Value, 16>(op.getResults().begin(), op.getResults().end());
+}
+
 Value PrimitiveBuilder::compare(Value lhs, Value rhs, StringRef predicate) {
   auto op = b.create<CompareOp>(loc, UnrankedTensorType::get(b.getI1Type()),
                                 lhs, rhs, b.getStringAttr(predicate));

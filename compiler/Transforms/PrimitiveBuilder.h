@@ -51,6 +51,8 @@ public:
   mlir::Value reduceSum(mlir::Value x, int64_t axis, bool keepDims);
   /// The sum of every element, as a rank-0 value.
   mlir::Value sumAll(mlir::Value x);
+  /// One mt.all_reduce of `values`: their sums over the data-parallel ranks.
+  llvm::SmallVector<mlir::Value, 16> allReduce(mlir::ValueRange values);
   mlir::Value compare(mlir::Value lhs, mlir::Value rhs,
                       llvm::StringRef predicate);
   mlir::Value reduceMax(mlir::Value x, int64_t axis, bool keepDims);

@@ -618,6 +618,17 @@ LogicalResult DropoutMaskOp::inferResultTypes(SmallVectorImpl<Type> &types) {
   return success();
 }
 
+LogicalResult AllReduceOp::inferResultTypes(SmallVectorImpl<Type> &types) {
+  if (getInputs().size() != getNumResults())
+    return emitOpError() << "has " << getInputs().size() << " operands but "
+                         << getNumResults()
+                         << " results; it returns one sum "
+                            "per operand";
+  for (Value input : getInputs())
+    types.push_back(input.getType());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//

@@ -2,6 +2,7 @@
 
 #include "mtc/cli.h"
 #include "mtc/cpu_features.h"
+#include "mtc/data_parallel.h"
 #include "mtc/dataset.h"
 #include "mtc/error.h"
 #include "mtc/eval.h"
@@ -87,6 +88,7 @@ Json trainingJson(const mtc_model &m) {
       std::vector<std::string>(t.hyper_names, t.hyper_names + t.num_hyper);
   j["train_arena_static_bytes"] = t.train_arena_static_bytes;
   j["train_arena_bytes_per_example"] = t.train_arena_bytes_per_example;
+  j["all_reduce_floats_per_step"] = t.all_reduce_floats;
   j["eval_arena_static_bytes"] = t.eval_arena_static_bytes;
   j["eval_arena_bytes_per_example"] = t.eval_arena_bytes_per_example;
   return j;
@@ -217,6 +219,9 @@ void printInfoText(const mtc_model &m) {
              fmt::join(t.hyper_names, t.hyper_names + t.num_hyper, ", "));
   fmt::print("  train arena: {} bytes static + {} bytes per example\n",
              t.train_arena_static_bytes, t.train_arena_bytes_per_example);
+  fmt::print("  data parallel (mpirun): {} bytes summed over the ranks per "
+             "step\n",
+             4 * t.all_reduce_floats);
 }
 
 void runInit(const mtc_model &m, const std::string &out, uint64_t seed) {
@@ -294,9 +299,19 @@ int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
   }
   // A failure's message: printed after the program's name, or handed to
   // the caller (the C API's mtc_command).
+  CLI::App *trainCmd = nullptr;
+  // A failed rank of a data-parallel run names itself, then ends the whole
+  // job: the other ranks would wait for it in their next reduction.
+  auto distributedTrain = [&] {
+    return trainCmd && trainCmd->parsed() && DataParallel::get().distributed();
+  };
   auto report = [&](const std::string &message) {
     if (error)
       *error = message;
+    else if (distributedTrain())
+      fmt::print(stderr, "{} (rank {} of {}): {}\n", program,
+                 DataParallel::get().rank(), DataParallel::get().size(),
+                 message);
     else
       fmt::print(stderr, "{}: {}\n", program, message);
   };
@@ -339,7 +354,7 @@ int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
       ->check(CLI::PositiveNumber);
 
   TrainOptions train;
-  CLI::App *trainCmd = app.add_subcommand(
+  trainCmd = app.add_subcommand(
       "train", "train the model (checkpoints, log and plot as asked)");
   trainCmd->add_option("--data", train.data, "training set (safetensors)")
       ->required();
@@ -461,6 +476,10 @@ int mtc::runCommandLine(const mtc_model &model, int argc, char **argv,
     report("out of memory");
   } catch (const std::exception &e) {
     report(fmt::format("internal error: {}", e.what()));
+  }
+  if (distributedTrain()) {
+    std::fflush(stderr);
+    DataParallel::get().abortAll(1);
   }
   return 1;
 }

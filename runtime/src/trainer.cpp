@@ -6,6 +6,7 @@
 #include "mtc/batches.h"
 #include "mtc/checkpoint.h"
 #include "mtc/cpu_features.h"
+#include "mtc/data_parallel.h"
 #include "mtc/dataset.h"
 #include "mtc/error.h"
 #include "mtc/eval.h"
@@ -66,6 +67,12 @@ void train(const mtc_model &model, const TrainOptions &o) {
   const mtc_training &training = trainingOf(model);
   checkCpuFeatures(model);
   installKernelErrorHandler(model);
+  // Under mpirun, this process is one rank of the run: it trains on its
+  // rows of every global batch; rank 0 alone writes the checkpoints, the
+  // log, the plot and the progress, and evaluates --val.
+  DataParallel &group = DataParallel::get();
+  DataParallel::Hook hook(group, training);
+  bool root = group.isRoot();
 
   o.optimizer.check();
   mtc_train_step_fn trainStep = selectTrainStep(training, o.optimizer);
@@ -104,10 +111,12 @@ void train(const mtc_model &model, const TrainOptions &o) {
     savedStep = progress.step;
   } else {
     buffers.initialise(o.seed);
-    if (!o.init.empty())
-      fmt::print(
-          stderr, "{}\n",
-          loadInitialWeights(o.init, model, buffers, o.initPartial).summary());
+    if (!o.init.empty()) {
+      std::string summary =
+          loadInitialWeights(o.init, model, buffers, o.initPartial).summary();
+      if (root)
+        fmt::print(stderr, "{}\n", summary);
+    }
     progress.seed = o.seed;
     progress.lossSums.assign(model.num_tasks, 0);
     progress.labelled.assign(model.num_tasks, 0);
@@ -118,11 +127,15 @@ void train(const mtc_model &model, const TrainOptions &o) {
   if (n == 0)
     throw Error(fmt::format("{}: no examples to train on", o.data));
   std::unique_ptr<Dataset> val;
-  if (!o.val.empty())
+  if (!o.val.empty() && root)
     val = std::make_unique<Dataset>(
         Dataset::load(o.val, model, Dataset::Labels::Require));
 
-  int64_t maxBatch = std::min(o.batchSize, n);
+  // The largest shard a rank runs (at least one row: a rank whose share
+  // of a batch is empty runs one row and contributes zeros).
+  int64_t maxBatch = std::max<int64_t>(
+      1,
+      shardOf(std::min(o.batchSize, n), group.size() - 1, group.size()).count);
   int64_t stepsPerEpoch = (n + o.batchSize - 1) / o.batchSize;
   schedule.totalSteps = o.epochs * stepsPerEpoch;
   if (progress.batch > stepsPerEpoch ||
@@ -144,7 +157,7 @@ void train(const mtc_model &model, const TrainOptions &o) {
   if (val)
     evaluator = std::make_unique<Evaluator>(model, o.batchSize);
   std::unique_ptr<TrainLog> log;
-  if (!o.log.empty())
+  if (!o.log.empty() && root)
     log = std::make_unique<TrainLog>(o.log, model, o.resume);
   std::vector<float> losses(1 + model.num_tasks);
   {
@@ -156,7 +169,8 @@ void train(const mtc_model &model, const TrainOptions &o) {
     settings.hyperparameters = std::move(record);
   }
   auto save = [&] {
-    saveCheckpoint(o.checkpoint, model, buffers, progress, settings);
+    if (root)
+      saveCheckpoint(o.checkpoint, model, buffers, progress, settings);
     savedStep = progress.step;
   };
 
@@ -173,17 +187,23 @@ void train(const mtc_model &model, const TrainOptions &o) {
     while (progress.batch < stepsPerEpoch && progress.step < lastStep) {
       int64_t first = progress.batch * o.batchSize;
       int64_t count = std::min(o.batchSize, n - first);
-      batch.gather(data, order.data() + first, count);
+      Shard shard = shardOf(count, group.rank(), group.size());
+      group.setContributesNothing(shard.count == 0);
+      batch.gather(data, order.data() + first + shard.first,
+                   std::max<int64_t>(shard.count, 1));
       int64_t step = progress.step + 1;
       lr = schedule.lrAt(step);
       hyper.set(step, lr, weights);
       clearKernelError();
-      checkKernelResult(trainStep(arena.data(), count, batch.inputs(),
-                                  batch.labels(), buffers.currentArgument(),
-                                  buffers.updatedArgument(), hyper.data(),
-                                  stepSeed(progress.seed, step),
-                                  losses.data()));
+      checkKernelResult(
+          trainStep(arena.data(), std::max<int64_t>(shard.count, 1),
+                    batch.inputs(), batch.labels(), buffers.currentArgument(),
+                    buffers.updatedArgument(), hyper.data(),
+                    stepSeed(progress.seed, step), shard.first, losses.data()));
       std::vector<double> labelled = batch.labelledCounts();
+      if (shard.count == 0)
+        labelled.assign(model.num_tasks, 0);
+      group.sum(labelled);
       if (std::optional<std::string> bad =
               nonFiniteLoss(model, losses, labelled)) {
         line.clear();
@@ -206,7 +226,8 @@ void train(const mtc_model &model, const TrainOptions &o) {
         }
       if (log)
         log->step(progress.epoch, step, lr, losses.data(), labelled);
-      line.update(progress.epoch, step, count, progress.runningMeans());
+      if (root)
+        line.update(progress.epoch, step, count, progress.runningMeans());
       if (o.every > 0 && step % o.every == 0 && progress.batch < stepsPerEpoch)
         save();
     }
@@ -229,17 +250,19 @@ void train(const mtc_model &model, const TrainOptions &o) {
     if (log)
       log->epoch(progress.epoch - 1, progress.step, lr, record.train, weights,
                  evaluator ? &metrics : nullptr);
-    if (!o.plot.empty())
+    if (!o.plot.empty() && root)
       writeLossPlot(o.plot, model, progress.history);
 
     auto now = std::chrono::steady_clock::now();
     line.clear();
-    fmt::print("epoch {}/{} (step {}, {:.1f} s): train {}{}\n", progress.epoch,
-               o.epochs, progress.step,
-               std::chrono::duration<double>(now - epochStart).count(),
-               formatLosses(model, record.train),
-               evaluator ? "; val " + formatMetrics(model, metrics) : "");
-    std::fflush(stdout);
+    if (root) {
+      fmt::print("epoch {}/{} (step {}, {:.1f} s): train {}{}\n",
+                 progress.epoch, o.epochs, progress.step,
+                 std::chrono::duration<double>(now - epochStart).count(),
+                 formatLosses(model, record.train),
+                 evaluator ? "; val " + formatMetrics(model, metrics) : "");
+      std::fflush(stdout);
+    }
     epochStart = now;
   }
   line.clear();

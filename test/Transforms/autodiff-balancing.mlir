@@ -12,12 +12,16 @@
 // CHECK-LABEL: func @train_step_sgd
 // CHECK-SAME: %[[SEED:arg[0-9]+]]: tensor<i64> {mt.input = "seed"}
 // CHECK-SAME: mt.surgery = "pcgrad"
-// CHECK: %[[PT:.+]] = mt.concat %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<1xf32>, tensor<1xf32>) -> tensor<2xf32>
+// CHECK: mt.all_reduce %{{.+}} : (tensor<2xf32>) -> tensor<2xf32>
+// CHECK: %[[PT:.+]] = mt.div %{{.+}}, %{{.+}} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 0 : i64}
 // CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 1 : i64}
 // CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
 // CHECK-NOT: mt.contract_leading {{.+}} -> tensor<3x4xf32>
+// Summed over the ranks before PCGrad projects them: the per-task losses,
+// the heads' gradients and both tasks' weighted shared gradients.
+// CHECK: mt.all_reduce %[[PT]], {{.+}} : (tensor<2xf32>, tensor<2x3xf32>, tensor<2xf32>, tensor<1x3xf32>, tensor<1xf32>, tensor<3x4xf32>, tensor<3xf32>, tensor<3x4xf32>, tensor<3xf32>)
 // CHECK: mt.dropout_mask %{{.+}}, %[[SEED]] {rate = 5.000000e-01 : f64, stream = 1099511627776 : i64} : (tensor<2x16xf32>, tensor<i64>) -> tensor<2x16xf32>
 // CHECK: mt.compare %{{.+}}, %{{.+}} {predicate = "lt"} : (tensor<f32>, tensor<f32>) -> tensor<i1>
 // CHECK: return
@@ -44,16 +48,19 @@ func @forward(%x: tensor<?x4xf32> {mt.input = "x"}, %ya: tensor<?xi32> {mt.input
 // CHECK-SAME: tensor<2xf32> {mt.updates = "loss.task_weights"}, tensor<2xf32> {mt.updates = "loss.initial_losses"}, tensor<3xf32> {mt.output = "losses"}
 // CHECK-SAME: mt.balance = "gradnorm"
 // CHECK: %[[W:.+]] = mt.param_ref @loss.task_weights : tensor<2xf32>
-// CHECK: %[[PT:.+]] = mt.concat %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<1xf32>, tensor<1xf32>) -> tensor<2xf32>
+// CHECK: %[[PT:.+]] = mt.div %{{.+}}, %{{.+}} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 0 : i64}
 // CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
 // CHECK: mt.slice %[[PT]] {axis = 0 : i64, size = 1 : i64, start = 1 : i64}
 // CHECK: mt.contract_leading %{{.+}}, %{{.+}} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
+// Summed over the ranks before their norms: the losses, the gradients and
+// both tasks' gradients of shared.weight.
+// CHECK: %[[SUMS:.+]]:9 = mt.all_reduce %[[PT]], {{.+}} -> (tensor<2xf32>, {{.+}}, tensor<3x4xf32>, tensor<3x4xf32>)
 // CHECK: mt.sqrt
 // CHECK: mt.sqrt
 // CHECK: %[[NORMS:.+]] = mt.concat %{{.+}}, %{{.+}} {axis = 0 : i64} : (tensor<1xf32>, tensor<1xf32>) -> tensor<2xf32>
 // CHECK: %[[L0:.+]] = mt.param_ref @loss.initial_losses : tensor<2xf32>
-// CHECK: mt.select %{{.+}}, %[[PT]], %[[L0]]
+// CHECK: mt.select %{{.+}}, %[[SUMS]]#0, %[[L0]]
 // CHECK: mt.mul %[[W]], %[[NORMS]]
 // CHECK: %[[ALPHA:.+]] = mt.constant dense<1.250000e+00> : tensor<f32>
 // CHECK: mt.pow %{{.+}}, %[[ALPHA]] : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>

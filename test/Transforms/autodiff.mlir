@@ -2,9 +2,10 @@
 
 // Tests that mt-autodiff builds the training entry points from @forward:
 // optimizer state for every parameter (zeros, marked as state), train steps
-// taking the hyperparameter vector and the dropout seed, drawing dropout
-// masks from the seed, returning every updated tensor by name and the
-// losses, and an eval step returning the per-task sums.
+// taking the hyperparameter vector, the dropout seed and the rank's first
+// row, drawing dropout masks from them, summing the labelled counts and the
+// gradients over the data-parallel ranks, returning every updated tensor by
+// name and the losses, and an eval step returning the per-task sums.
 
 // CHECK: mt.param @p.weight : tensor<3x4xf32>
 // CHECK: mt.param @p.bias : tensor<3xf32>
@@ -25,14 +26,17 @@
 // CHECK: return
 
 // CHECK-LABEL: func @train_step_sgd
-// CHECK-SAME: %{{.+}}: tensor<12xf32> {mt.input = "hyper"}, %[[SEED:.+]]: tensor<i64> {mt.input = "seed"}
+// CHECK-SAME: %{{.+}}: tensor<12xf32> {mt.input = "hyper"}, %[[SEED:arg[0-9]+]]: tensor<i64> {mt.input = "seed"}, %[[ROW:arg[0-9]+]]: tensor<i64> {mt.input = "first_row"}
 // CHECK-SAME: tensor<3x4xf32> {mt.updates = "p.weight"}
 // CHECK-SAME: tensor<3xf32> {mt.updates = "p.bias"}
 // CHECK-SAME: tensor<3x4xf32> {mt.updates = "optimizer.m.p.weight"}
 // CHECK-SAME: tensor<3xf32> {mt.updates = "optimizer.m.p.bias"}
 // CHECK-SAME: tensor<2xf32> {mt.output = "losses"}
 // CHECK-SAME: mt.hyper = ["lr", "step", "beta1", "beta2", "eps", "weight_decay", "decoupled", "momentum", "dampening", "nesterov", "clip_norm", "task_weight.a"]
-// CHECK: mt.dropout_mask %{{.+}}, %[[SEED]] {rate = 5.000000e-01 : f64, stream = 0 : i64}
+// CHECK: mt.dropout_mask %{{.+}}, %[[SEED]], %[[ROW]] {rate = 5.000000e-01 : f64, stream = 0 : i64}
+// The labelled counts, then the losses and gradients, summed over the ranks.
+// CHECK: mt.all_reduce %{{.+}} : (tensor<1xf32>) -> tensor<1xf32>
+// CHECK: mt.all_reduce %{{.+}}, %{{.+}}, %{{.+}} : (tensor<1xf32>, tensor<3x4xf32>, tensor<3xf32>) -> (tensor<1xf32>, tensor<3x4xf32>, tensor<3xf32>)
 // CHECK-NOT: mt.multitask_loss
 
 // CHECK-LABEL: func @train_step_adam

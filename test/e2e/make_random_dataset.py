@@ -64,6 +64,7 @@ def main():
         values = [float(given.get(n, weights.get(n, 0.0))) for n in names]
         tensors["hyper"] = ("F32", [len(names)], values)
         tensors["seed"] = ("I64", [], [int(given.get("seed", 0))])
+        tensors["first_row"] = ("I64", [], [int(given.get("first_row", 0))])
     safetensors_io.write(args.out, tensors)
     return 0
 

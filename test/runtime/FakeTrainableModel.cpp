@@ -233,7 +233,7 @@ int trainStep(bool adam, void *arena, int64_t batch,
 int trainStepAdam(void *arena, int64_t batch, const void *const *inputs,
                   const void *const *labels, const float *const *current,
                   float *const *updated, const float *hyper, uint64_t seed,
-                  float *losses) {
+                  int64_t /*first_row*/, float *losses) {
   return trainStep(true, arena, batch, inputs, labels, current, updated,
                    hyper, seed, losses);
 }
@@ -241,7 +241,7 @@ int trainStepAdam(void *arena, int64_t batch, const void *const *inputs,
 int trainStepSgd(void *arena, int64_t batch, const void *const *inputs,
                  const void *const *labels, const float *const *current,
                  float *const *updated, const float *hyper, uint64_t seed,
-                 float *losses) {
+                 int64_t /*first_row*/, float *losses) {
   return trainStep(false, arena, batch, inputs, labels, current, updated,
                    hyper, seed, losses);
 }
@@ -344,7 +344,9 @@ mtc_training makeTraining(int hyperCount) {
           0,
           trainStepAdam,
           trainStepSgd,
-          evalStep};
+          evalStep,
+          /*set_all_reduce=*/nullptr,
+          /*all_reduce_floats=*/0};
 }
 
 const mtc_training training = makeTraining(numHyper);

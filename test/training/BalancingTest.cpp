@@ -227,6 +227,7 @@ protected:
     Tensor seedTensor = Tensor::zeros({}, ElementKind::I64);
     seedTensor.data[0] = static_cast<double>(seed);
     args.push_back(seedTensor);
+    args.push_back(Tensor::zeros({}, ElementKind::I64)); // first_row
     auto results = mt::interp::interpret(func, args, params);
     EXPECT_TRUE(mlir::succeeded(results)) << diagnostics;
     std::map<std::string, Vec> out;

@@ -309,7 +309,8 @@ Expr splitmix64(Expr x) {
 /// DropoutHash.h's mask, bit for bit: the stream key from the seed (a
 /// zero-argument Func, hoisted out of the loops as a loop invariant), then
 /// per element the top bits of splitmix64(key + index * gamma), where index
-/// is the flat row-major index over the result, batch included.
+/// is the flat row-major index over the result, batch included (rows
+/// numbered from `first_row` when it is given).
 void lowerDropoutMask(OpLowering &l, DropoutMaskOp op) {
   double rate = op.getRateAttr().getValueAsDouble();
   Halide::Type u64 = Halide::UInt(64);
@@ -319,9 +320,12 @@ void lowerDropoutMask(OpLowering &l, DropoutMaskOp op) {
                  Expr(static_cast<uint64_t>(op.getStreamAttr().getInt())));
   ArrayRef<int64_t> shape = l.resultShape();
   Expr index = Expr(uint64_t(0));
-  for (size_t i = 0; i < shape.size(); ++i)
-    index = index * Halide::cast(u64, l.extent(shape[i])) +
-            Halide::cast(u64, l.vars[i]);
+  for (size_t i = 0; i < shape.size(); ++i) {
+    Expr position = Halide::cast(u64, l.vars[i]);
+    if (i == 0 && op.getFirstRow())
+      position += Halide::reinterpret(u64, l.read(2, {}));
+    index = index * Halide::cast(u64, l.extent(shape[i])) + position;
+  }
   Expr bits =
       splitmix64(key + index * Expr(kSplitMixGamma)) >> (64 - kDropoutBits);
   l.define(Halide::select(

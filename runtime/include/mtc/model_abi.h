@@ -64,13 +64,26 @@ enum { MTC_EVAL_LOSS_SUM = 0, MTC_EVAL_COUNT, MTC_EVAL_CORRECT,
  * `updated` receives their new values in the same order and never aliases
  * `current` (the runtime swaps them after the step). `hyper` follows
  * mtc_training.hyper_names. `losses` receives the total loss then the T
- * per-task losses (means over the examples labelled for each task). */
+ * per-task losses (means over the examples labelled for each task).
+ *
+ * Data parallel: the batch is this rank's rows of a global batch, starting
+ * at row `first_row` of it (0 in one process); the step sums its labelled
+ * counts, losses and gradients over the ranks through the hook that
+ * mtc_training.set_all_reduce installed, so every rank makes the update of
+ * the global batch and receives its losses. */
 typedef int (*mtc_train_step_fn)(void *arena, int64_t batch,
                                  const void *const *inputs,
                                  const void *const *labels,
                                  const float *const *current,
                                  float *const *updated, const float *hyper,
-                                 uint64_t seed, float *losses);
+                                 uint64_t seed, int64_t first_row,
+                                 float *losses);
+
+/* Sums `count` tensors over the ranks: out[i][k] = the sum over ranks of
+ * in[i][k], for k < sizes[i]; in[i] and out[i] do not overlap. Returns 0,
+ * or non-zero when the reduction failed. */
+typedef int (*mtc_all_reduce_fn)(void *user, int count, const float *const *in,
+                                 float *const *out, const int64_t *sizes);
 
 /* Accumulates (adds into) `sums`: MTC_EVAL_FIELDS floats per task. */
 typedef int (*mtc_eval_step_fn)(void *arena, int64_t batch,
@@ -95,6 +108,10 @@ typedef struct {
   mtc_train_step_fn train_step_adam; /* Adam and AdamW (hyper "decoupled") */
   mtc_train_step_fn train_step_sgd;  /* SGD, momentum, Nesterov */
   mtc_eval_step_fn eval_step;
+  /* Installs the train steps' reduction over the ranks; NULL (the
+   * default): one process, each sum is its own operand. */
+  void (*set_all_reduce)(mtc_all_reduce_fn hook, void *user);
+  int64_t all_reduce_floats; /* floats one train step sums over the ranks */
 } mtc_training;
 
 typedef struct {

@@ -512,16 +512,23 @@ def MT_DropoutMaskOp : MT_Op<"dropout_mask", [MT_ElementwiseKind],
     `stream` (one per dropout site) and the element's index, so a step can
     be replayed exactly.
 
+    The optional `first_row` (an i64 scalar) numbers the rows of `like`
+    from there: a data-parallel rank that holds rows [r, r + n) of a global
+    batch passes r and draws the mask one process would draw for those rows.
+
     ```mlir
     %m = mt.dropout_mask %h, %seed {rate = 1.0e-01, stream = 3}
         : (tensor<?x16x128xf32>, tensor<i64>) -> tensor<?x16x128xf32>
+    %r = mt.dropout_mask %h, %seed, %first_row {rate = 1.0e-01, stream = 3}
+        : (tensor<?x16x128xf32>, tensor<i64>, tensor<i64>) -> tensor<?x16x128xf32>
     ```
   }];
-  let arguments = (ins MT_F32Tensor:$like, MT_SeedTensor:$seed, F64Attr:$rate,
+  let arguments = (ins MT_F32Tensor:$like, MT_SeedTensor:$seed,
+                   Optional<MT_SeedTensor>:$first_row, F64Attr:$rate,
                    MT_NonNegativeI64:$stream);
   let results = (outs MT_F32Tensor:$result);
-  let assemblyFormat =
-      "$like `,` $seed attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$like `,` $seed (`,` $first_row^)? attr-dict `:` "
+                       "functional-type(operands, results)";
 }
 
 //===----------------------------------------------------------------------===//
@@ -702,6 +709,34 @@ def MT_IotaOp : MT_Op<"iota", [MT_InjectiveKind]> {
   let assemblyFormat = "attr-dict `:` functional-type(operands, results)";
 }
 
+
+//===----------------------------------------------------------------------===//
+// Data parallelism
+//===----------------------------------------------------------------------===//
+
+// Not NoSideEffect: it is communication, which passes must neither drop,
+// merge nor move.
+def MT_AllReduceOp : Op<MT_Dialect, "all_reduce", [MT_OpaqueKind,
+    DeclareOpInterfaceMethods<MT_ShapeInference>]> {
+  let summary = "sums each tensor over the data-parallel ranks";
+  let description = [{
+    Result i is the element-wise sum of operand i over every rank of a
+    data-parallel run; in one process it is operand i. A train step sums
+    its per-task labelled counts and its gradients this way, between the
+    backward pass and the update (mt-autodiff). It is its own kernel,
+    which the generated host code runs by calling the runtime's reduction
+    hook (mtc_training.set_all_reduce) instead of a Halide pipeline.
+
+    ```mlir
+    %c, %g = mt.all_reduce %counts, %grad
+        : (tensor<3xf32>, tensor<16x4xf32>) -> (tensor<3xf32>, tensor<16x4xf32>)
+    ```
+  }];
+  let arguments = (ins Variadic<MT_F32Tensor>:$inputs);
+  let results = (outs Variadic<MT_F32Tensor>:$results);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let verifier = [{ return ::mt::verifyShapedOp(getOperation()); }];
+}
 
 //===----------------------------------------------------------------------===//
 // Kernels
