@@ -9,7 +9,9 @@
 // if every loss is finite. A non-finite loss stops the run with an Error
 // naming the task and the step; the last checkpoint written stays as it
 // is. Checkpoints every --every steps, at each epoch end and at
-// --max-steps.
+// --max-steps. Under mpirun, each rank runs the step on its shard of every
+// global batch and the step sums over the ranks (data_parallel.h); rank 0
+// alone writes and prints.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MTC_TRAINER_H
