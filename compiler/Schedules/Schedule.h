@@ -2,7 +2,7 @@
 //
 // Every lowered kernel (compiler/Conversion/MTToHalide/LowerKernel.h) is
 // scheduled here: first by target (x86-64 CPU in Schedules/cpu; CUDA in
-// Schedules/cuda once it lands), then, inside the target's schedules, by
+// Schedules/cuda), then, inside the target's schedules, by
 // kernel class (the anchor op: matmul-like, reduction, gather, scatter,
 // elementwise). A schedule never changes results beyond a float
 // reassociation it states; tests compare against the reference interpreter.

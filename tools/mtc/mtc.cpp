@@ -150,11 +150,14 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
   else if (name == "x86-64-avx512")
     target = Halide::Target(
         "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41");
-  else if (name == "cuda") {
-    error = "target 'cuda': MTC has no CUDA schedules yet (compile for a CPU "
-            "target)";
-    return false;
-  } else if (Halide::Target::validate_target_string(name)) {
+  else if (name == "cuda")
+    // Volta's PTX: every GPU since 2017 runs it, newer ones after the
+    // driver's JIT (Halide 14 knows capabilities up to 86); a Halide
+    // target string picks another.
+    target = Halide::get_host_target()
+                 .with_feature(Halide::Target::CUDA)
+                 .with_feature(Halide::Target::CUDACapability70);
+  else if (Halide::Target::validate_target_string(name)) {
     target = Halide::Target(name);
   } else {
     error = "unknown target '" + name +
@@ -162,8 +165,10 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
             "target string";
     return false;
   }
-  if (target.has_gpu_feature()) {
-    error = "target '" + name + "': MTC has no GPU schedules yet";
+  if (target.has_gpu_feature() && !target.has_feature(Halide::Target::CUDA)) {
+    error = "target '" + name +
+            "': the only GPU target MTC schedules for is "
+            "CUDA";
     return false;
   }
   if (target.arch != Halide::Target::X86 || target.bits != 64 ||
@@ -264,6 +269,16 @@ int main(int argc, char **argv) {
   std::string error;
   if (backend == "halide" && !resolveTarget(target, features, error))
     return fail(error);
+  // The generated host code passes host buffers and never copies results
+  // back from the device: until it manages device memory (the issue "CUDA
+  // target"), a CUDA build stops at the kernels.
+  if (backend == "halide" && target.has_feature(Halide::Target::CUDA) &&
+      emitStage != Emit::Mlir && emitStage != Emit::HalideStmt &&
+      emitStage != Emit::Object)
+    return fail("--target " + targetName +
+                ": CUDA code generation stops at the kernels for now "
+                "(--emit=halide-stmt or --emit=object); executables and "
+                "libraries need the device-memory runtime, not built yet");
   if (sanitize && emitStage == Emit::Shared)
     return fail("--sanitize with --emit=shared: a sanitized library loads "
                 "only into a process started with the sanitizer runtime "
