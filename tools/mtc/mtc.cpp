@@ -151,9 +151,9 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
     target = Halide::Target(
         "x86-64-linux-avx-avx2-avx512-avx512_skylake-f16c-fma-sse41");
   else if (name == "cuda")
-    // Volta's PTX: every GPU since 2017 runs it, newer ones after the
-    // driver's JIT (Halide 14 knows capabilities up to 86); a Halide
-    // target string picks another.
+    // Volta's PTX (sm_70): Volta and every later GPU run it, the newer ones
+    // through the driver's JIT (Halide 14 knows capabilities up to 86); a
+    // Halide target string with cuda_capability_NN picks another.
     target = Halide::get_host_target()
                  .with_feature(Halide::Target::CUDA)
                  .with_feature(Halide::Target::CUDACapability70);
@@ -166,9 +166,8 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
     return false;
   }
   if (target.has_gpu_feature() && !target.has_feature(Halide::Target::CUDA)) {
-    error = "target '" + name +
-            "': the only GPU target MTC schedules for is "
-            "CUDA";
+    error = "target '" + name + "': the only GPU target MTC schedules for "
+            "is CUDA";
     return false;
   }
   if (target.arch != Halide::Target::X86 || target.bits != 64 ||
