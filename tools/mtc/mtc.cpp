@@ -166,7 +166,8 @@ bool resolveTarget(Halide::Target &target, std::vector<std::string> &features,
     return false;
   }
   if (target.has_gpu_feature() && !target.has_feature(Halide::Target::CUDA)) {
-    error = "target '" + name + "': the only GPU target MTC schedules for "
+    error = "target '" + name +
+            "': the only GPU target MTC schedules for "
             "is CUDA";
     return false;
   }
