@@ -23,10 +23,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "bench", "e2e"))
@@ -53,10 +51,7 @@ def step_seconds(binary, work, processes, s1, s2, launcher=(), env=None):
                               "--checkpoint", os.path.join(work, "ck.safetensors")]
 
     def timed(steps):
-        start = time.perf_counter()
-        subprocess.run(train + ["--max-steps", str(steps)], check=True, capture_output=True,
-                       env=env)
-        return time.perf_counter() - start
+        return e2e.timed(train + ["--max-steps", str(steps)], env=env)
 
     return statistics.median((timed(s2) - timed(s1)) / (s2 - s1) for _ in range(processes))
 

@@ -39,9 +39,9 @@ def run(command, **kwargs):
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)
 
 
-def timed(command):
+def timed(command, **kwargs):
     start = time.perf_counter()
-    run(command)
+    run(command, **kwargs)
     return time.perf_counter() - start
 
 
@@ -86,6 +86,12 @@ def mtc_times(mtc, config, work, processes):
     return statistics.median(infer), statistics.median(step), compile_s
 
 
+def openblas_coretype():
+    """The anchor's default SkylakeX kernels need AVX-512; elsewhere
+    OpenBLAS's Haswell (AVX2) kernels are the fast ones."""
+    return "SkylakeX" if "avx512f" in open("/proc/cpuinfo").read() else "Haswell"
+
+
 def torch_times(configs, processes, work):
     """Median per-batch seconds from the anchor's bench, or None without torch."""
     if subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True).returncode:
@@ -93,10 +99,7 @@ def torch_times(configs, processes, work):
     names = ",".join(CONFIGS[c][0] for c in configs)
     results = {}
     env = dict(os.environ, MALLOC="keep", MAX_LOAD="9")
-    # The anchor's default SkylakeX kernels need AVX-512; elsewhere OpenBLAS's
-    # Haswell (AVX2) kernels are the fast ones.
-    avx512 = "avx512f" in open("/proc/cpuinfo").read()
-    env["OPENBLAS_CORETYPE"] = "SkylakeX" if avx512 else "Haswell"
+    env["OPENBLAS_CORETYPE"] = openblas_coretype()
     for p in range(processes):
         log = os.path.join(work, "torch%d.jsonl" % p)
         run([os.path.join(ANCHOR, "run_bench.sh"), "openblas-openmp", "--what", "model",

@@ -26,7 +26,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "bench", "e2e"))
-import e2e  # noqa: E402  (machine(), run())
+import e2e  # noqa: E402  (machine(), run(), timed(), openblas_coretype())
 
 BATCH = 64
 OPENBLAS = "/tmp/oblas/root/usr/lib/x86_64-linux-gnu/openblas-openmp"
@@ -41,9 +41,8 @@ def torch_env():
         os.makedirs("/tmp/oblas", exist_ok=True)
         e2e.run(["sh", "-c", "apt-get download libopenblas0-openmp && "
                  "dpkg -x libopenblas0-openmp_*.deb root"], cwd="/tmp/oblas")
-    avx512 = "avx512f" in open("/proc/cpuinfo").read()
     return dict(os.environ, OMP_NUM_THREADS="2", LD_LIBRARY_PATH=OPENBLAS,
-                OPENBLAS_CORETYPE="SkylakeX" if avx512 else "Haswell",
+                OPENBLAS_CORETYPE=e2e.openblas_coretype(),
                 GLIBC_TUNABLES="glibc.malloc.mmap_max=0:"
                                "glibc.malloc.trim_threshold=4294967296")
 
@@ -66,11 +65,9 @@ def main():
              "--model", binary, "--labels", "--examples", str(args.examples), "--out", data])
 
     def mtc_run(epochs):
-        begin = time.perf_counter()
-        e2e.run([binary, "train", "--data", data, "--epochs", str(epochs),
-                 "--batch-size", str(BATCH), "--optimizer", "adam", "--lr", "1e-4",
-                 "--checkpoint", os.path.join(work, "ck.safetensors")])
-        return time.perf_counter() - begin
+        return e2e.timed([binary, "train", "--data", data, "--epochs", str(epochs),
+                          "--batch-size", str(BATCH), "--optimizer", "adam", "--lr", "1e-4",
+                          "--checkpoint", os.path.join(work, "ck.safetensors")])
 
     env = torch_env()
     mtc, torch = [], []

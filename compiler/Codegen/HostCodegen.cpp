@@ -22,7 +22,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
-#include <set>
+#include <map>
 
 using namespace mlir;
 
@@ -278,12 +278,14 @@ int run_all_reduce(int n, void **args) {
 }
 
 )";
-    std::set<std::string> reductions;
+    // One entry per operand count (the symbol names it).
+    std::map<std::string, size_t> reductions;
     for (Operation *kernel : kernels.allReduces)
-      reductions.insert(kernels.symbolOf.lookup(kernel));
-    for (const std::string &symbol : reductions)
+      reductions[kernels.symbolOf.lookup(kernel)] =
+          cast<KernelOp>(kernel).getInputs().size();
+    for (auto &[symbol, count] : reductions)
       os << "int " << symbol << "_argv(void **args) { return run_all_reduce("
-         << StringRef(symbol).rsplit('_').second << ", args); }\n";
+         << count << ", args); }\n";
     os << "\n";
   }
 

@@ -343,11 +343,16 @@ struct AutodiffPass
     });
   }
 
-  /// The task weights and (for uncertainty) the learned log-variances.
+  /// Uncertainty's learned log-variances s_j; empty for other balances.
+  static std::string logVarsName(MultitaskLossOp loss) {
+    return loss.getBalance() == "uncertainty"
+               ? loss.getPath()->str() + ".log_vars"
+               : "";
+  }
+  /// A reader of the log-variances, or a null Value without them.
   static Value logVarsOf(PrimitiveBuilder &b, MultitaskLossOp loss) {
-    if (loss.getBalance() != "uncertainty")
-      return Value();
-    return b.param(loss.getPath()->str() + ".log_vars");
+    std::string name = logVarsName(loss);
+    return name.empty() ? Value() : b.param(name);
   }
 
   LogicalResult buildTrainStep(ModuleOp module, FuncOp forward,
@@ -417,14 +422,12 @@ struct AutodiffPass
     // Which parameter takes its gradient from the total loss (`own`), from
     // the per-task losses (`perTask`: PCGrad's shared ones, or GradNorm's W
     // alone), or from the summed losses (uncertainty's log-variances).
-    std::string logVarsName = loss.getBalance() == "uncertainty"
-                                  ? loss.getPath()->str() + ".log_vars"
-                                  : "";
+    std::string logVars = logVarsName(loss);
     std::optional<unsigned> logVarsIndex;
     SmallVector<unsigned, 64> own, perTask;
     for (auto it : llvm::enumerate(params)) {
       StringRef p = it.value().getSymName();
-      if (p == logVarsName)
+      if (p == logVars)
         logVarsIndex = it.index();
       else if (!pcgrad || !shared.count(p))
         own.push_back(it.index());
@@ -514,12 +517,14 @@ struct AutodiffPass
     if (gradnorm)
       for (auto &task : taskGrads)
         task[layerPosition] = summed[next++];
+    // The total of the summed losses: what the step reports, and where
+    // uncertainty's log-variance gradient comes from (through a reader of
+    // its own, so that only this total is differentiated).
+    Value summedLogVars = logVarsOf(b, loss);
+    Value total = combineTaskLosses(b, taskLosses, weights, summedLogVars);
     if (logVarsIndex) {
-      // A reader of its own, so that only this total is differentiated.
-      Value logVars = b.param(logVarsName);
-      FailureOr<SmallVector<Value, 4>> grad = buildGradients(
-          builder, combineTaskLosses(b, taskLosses, Value(), logVars),
-          {logVars});
+      FailureOr<SmallVector<Value, 4>> grad =
+          buildGradients(builder, total, {summedLogVars});
       if (failed(grad))
         return failure();
       grads[*logVarsIndex] = grad->front();
@@ -592,7 +597,6 @@ struct AutodiffPass
       results.push_back(next.initialLosses);
       updateNames.push_back(initialLossesName(loss));
     }
-    Value total = combineTaskLosses(b, taskLosses, weights, logVarsOf(b, loss));
     Value losses =
         b.create<ConcatOp>(ValueRange{b.reshape(total, {1}), taskLosses},
                            builder.getI64IntegerAttr(0));

@@ -39,7 +39,7 @@ BatchGather::BatchGather(const mtc_model &model, int64_t maxBatch)
     buffers.emplace_back(maxBatch * rowBytes(training.labels[i]));
     labelPointers.push_back(buffers.back().data());
     if (std::string(training.labels[i].name) == "mask")
-      mask = static_cast<const uint8_t *>(buffers.back().data());
+      maskLabel = i;
   }
 }
 
@@ -56,15 +56,18 @@ void BatchGather::gather(const Dataset &data, const int64_t *rows,
   for (int i = 0; i < training.num_labels; ++i)
     copyRows(data.label(i), buffers[model.num_inputs + i].data(),
              rowBytes(training.labels[i]));
-  rowsGathered = batch;
 }
 
-std::vector<double> BatchGather::labelledCounts() const {
-  std::vector<double> counts(model.num_tasks, mask ? 0.0 : double(rowsGathered));
-  if (mask)
-    for (int64_t b = 0; b < rowsGathered; ++b)
-      for (int j = 0; j < model.num_tasks; ++j)
-        counts[j] += mask[b * model.num_tasks + j] != 0;
+std::vector<double> BatchGather::labelledCounts(const Dataset &data,
+                                                const int64_t *rows,
+                                                int64_t batch) const {
+  if (maskLabel < 0)
+    return std::vector<double>(model.num_tasks, double(batch));
+  std::vector<double> counts(model.num_tasks, 0.0);
+  const auto *mask = static_cast<const uint8_t *>(data.label(maskLabel));
+  for (int64_t b = 0; b < batch; ++b)
+    for (int j = 0; j < model.num_tasks; ++j)
+      counts[j] += mask[rows[b] * model.num_tasks + j] != 0;
   return counts;
 }
 

@@ -33,7 +33,7 @@ struct DataParallel::Mpi {
                    MPI_Comm) = nullptr;
   int (*abort)(MPI_Comm, int) = nullptr;
   MPI_Comm world = nullptr;
-  MPI_Datatype floatType = nullptr, doubleType = nullptr;
+  MPI_Datatype floatType = nullptr;
   MPI_Op sum = nullptr;
 
   template <typename T> void resolve(T &slot, const char *name) {
@@ -62,20 +62,16 @@ struct DataParallel::Mpi {
     // predefined objects.
     resolve(world, "ompi_mpi_comm_world");
     resolve(floatType, "ompi_mpi_float");
-    resolve(doubleType, "ompi_mpi_double");
     resolve(sum, "ompi_mpi_op_sum");
   }
 
-  /// Sums `count` elements in place, in pieces that fit MPI's int counts.
-  void sumInPlace(void *data, int64_t count, MPI_Datatype type,
-                  size_t elementBytes) {
-    auto *bytes = static_cast<char *>(data);
+  /// Sums `count` floats in place, in pieces that fit MPI's int counts.
+  void sumInPlace(float *data, int64_t count) {
     for (int64_t done = 0; done < count;) {
       int piece = static_cast<int>(std::min<int64_t>(count - done, INT_MAX));
       // The default error handler (errors are fatal) ends the whole job on
       // a failed reduction, with Open MPI's message.
-      allreduce(MPI_IN_PLACE, bytes + done * elementBytes, piece, type, sum,
-                world);
+      allreduce(MPI_IN_PLACE, data + done, piece, floatType, sum, world);
       done += piece;
     }
   }
@@ -101,12 +97,6 @@ DataParallel::~DataParallel() {
     mpi->finalize();
 }
 
-void DataParallel::sum(std::vector<double> &values) {
-  if (mpi)
-    mpi->sumInPlace(values.data(), values.size(), mpi->doubleType,
-                    sizeof(double));
-}
-
 void DataParallel::abortAll(int code) {
   if (mpi)
     mpi->abort(mpi->world, code);
@@ -127,7 +117,7 @@ int DataParallel::allReduce(void *user, int count, const float *const *in,
     for (int i = 0; i < count; packed += sizes[i], ++i)
       std::memcpy(packed, in[i], sizes[i] * sizeof(float));
   packed = group.staging.data();
-  group.mpi->sumInPlace(packed, total, group.mpi->floatType, sizeof(float));
+  group.mpi->sumInPlace(packed, total);
   for (int i = 0; i < count; packed += sizes[i], ++i)
     std::memcpy(out[i], packed, sizes[i] * sizeof(float));
   return 0;

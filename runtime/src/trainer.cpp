@@ -189,21 +189,18 @@ void train(const mtc_model &model, const TrainOptions &o) {
       int64_t count = std::min(o.batchSize, n - first);
       Shard shard = shardOf(count, group.rank(), group.size());
       group.setContributesNothing(shard.count == 0);
-      batch.gather(data, order.data() + first + shard.first,
-                   std::max<int64_t>(shard.count, 1));
+      int64_t rows = std::max<int64_t>(shard.count, 1);
+      batch.gather(data, order.data() + first + shard.first, rows);
       int64_t step = progress.step + 1;
       lr = schedule.lrAt(step);
       hyper.set(step, lr, weights);
       clearKernelError();
-      checkKernelResult(
-          trainStep(arena.data(), std::max<int64_t>(shard.count, 1),
-                    batch.inputs(), batch.labels(), buffers.currentArgument(),
-                    buffers.updatedArgument(), hyper.data(),
-                    stepSeed(progress.seed, step), shard.first, losses.data()));
-      std::vector<double> labelled = batch.labelledCounts();
-      if (shard.count == 0)
-        labelled.assign(model.num_tasks, 0);
-      group.sum(labelled);
+      checkKernelResult(trainStep(
+          arena.data(), rows, batch.inputs(), batch.labels(),
+          buffers.currentArgument(), buffers.updatedArgument(), hyper.data(),
+          stepSeed(progress.seed, step), shard.first, losses.data()));
+      std::vector<double> labelled =
+          batch.labelledCounts(data, order.data() + first, count);
       if (std::optional<std::string> bad =
               nonFiniteLoss(model, losses, labelled)) {
         line.clear();

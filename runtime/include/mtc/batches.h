@@ -37,16 +37,18 @@ public:
   const void *const *inputs() const { return inputPointers.data(); }
   const void *const *labels() const { return labelPointers.data(); }
 
-  /// Examples of the gathered batch labelled for each task: the mask's
-  /// column sums, or the batch size without a mask.
-  std::vector<double> labelledCounts() const;
+  /// Examples among rows `rows[0..batch)` of `data` labelled for each
+  /// task: the mask's column sums, or `batch` without a mask. A
+  /// data-parallel rank counts its whole global batch (every rank holds
+  /// the dataset), not only the rows it gathered.
+  std::vector<double> labelledCounts(const Dataset &data, const int64_t *rows,
+                                     int64_t batch) const;
 
 private:
   const mtc_model &model;
   std::vector<AlignedBuffer> buffers; // inputs, then labels
   std::vector<const void *> inputPointers, labelPointers;
-  const uint8_t *mask = nullptr;
-  int64_t rowsGathered = 0;
+  int maskLabel = -1; // the mask's index among the labels, if it has one
 };
 
 } // namespace mtc

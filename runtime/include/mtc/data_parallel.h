@@ -52,9 +52,6 @@ public:
   bool isRoot() const { return rank_ == 0; }
   bool distributed() const { return size_ > 1; }
 
-  /// Sums `values` over the ranks, in place (a group of one keeps them).
-  void sum(std::vector<double> &values);
-
   /// Installs the reduction hook of `training`'s train steps for this
   /// group (nothing for a group of one) and removes it on destruction.
   /// Throws Error when the model has no hook (compiled before data
