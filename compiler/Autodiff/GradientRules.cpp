@@ -253,11 +253,13 @@ static void gradient(CosOp op, RuleContext &c) {
   c.dx[0] = b.create<NegOp>(b.mul(c.dy, b.create<SinOp>(op.getInput())));
 }
 
-// 0 at 0, as PyTorch.
+// 0 at 0, as PyTorch. relu(x) > 0 exactly where x > 0, so the mask reads
+// the result: the backward pass then keeps only the activation, and a
+// matmul + bias + relu kernel writes one tensor instead of two.
 static void gradient(ReluOp op, RuleContext &c) {
   PrimitiveBuilder &b = c.b;
   c.dx[0] =
-      maskAdjoint(b, b.compare(op.getInput(), b.scalar(0.0f), "gt"), c.dy);
+      maskAdjoint(b, b.compare(op.getResult(), b.scalar(0.0f), "gt"), c.dy);
 }
 
 // gelu(x) = x Phi(x), so gelu' = Phi(x) + x phi(x), with the normal

@@ -344,8 +344,10 @@ void lowerReduction(OpLowering &l, int64_t axis, bool keepDims) {
   ArrayRef<int64_t> inShape = l.operandShape(0);
   bool isMax = isa<ReduceMaxOp>(l.op);
   // max starts from element 0, so it needs no -infinity (Halide compiles
-  // with no-infs assumptions).
-  Halide::RDom r(isMax ? 1 : 0, l.extent(inShape[axis]) - (isMax ? 1 : 0), "r");
+  // with no-infs assumptions), and then takes in element 0 again (max is
+  // idempotent): every RDom covers the whole axis, so a schedule can split
+  // it into vectors when the axis is a multiple of the vector width.
+  Halide::RDom r(0, l.extent(inShape[axis]), "r");
   auto inputAt = [&](Expr axisIndex) {
     SmallVector<Expr> index;
     for (int64_t d = 0, e = inShape.size(); d < e; ++d) {
