@@ -138,61 +138,45 @@ struct TileShape {
   int examplesPerGroup = 1;
 };
 
-/// tileStage for a 3-D result [examples, rows, columns] whose examples are
-/// grouped: the column block runs outside a group's examples, so the rhs
-/// panel packed at it serves them all. The last group may be short (a
-/// guard on whole examples).
-void tileGroupedStage(Stage s, const Dims &d, const TileShape &t,
-                      const TileLoops &l, bool parallel) {
-  Var n = d.vars[0], m = d.vars[1], b = d.vars[2];
-  int cols = t.vectors * t.lanes;
-  s.split(n, l.colBlock, n, cols, TailStrategy::ShiftInwards)
-      .split(n, l.colVector, l.lane, t.lanes)
-      .split(m, l.rowBlock, m, static_cast<int>(t.blockRows),
-             TailStrategy::ShiftInwards)
-      .split(m, l.rowTile, l.row, t.rows, TailStrategy::ShiftInwards)
-      .split(b, l.exampleGroup, l.example, t.examplesPerGroup,
-             TailStrategy::GuardWithIf)
-      .reorder(l.lane, l.colVector, l.row, l.rowTile, l.rowBlock, l.example,
-               l.colBlock, l.exampleGroup)
-      .rename(l.exampleGroup, l.outer);
-  if (t.lanes > 1)
-    s.vectorize(l.lane);
-  s.unroll(l.colVector).unroll(l.row);
-  if (parallel)
-    s.parallel(l.outer);
-}
-
 /// Tiles one (specialization of a) stage: loops, innermost first,
 ///   lane (vector) . col_vector (unrolled) . row (unrolled) . row_tile .
 ///   col_block . row_block x batch dims (fused: tile_outer, parallel)
-/// or, with examples grouped,
-///   ... row_tile . row_block . example . col_block . example_group (fused)
-/// This is where the epilogue is evaluated, from the block's accumulators.
+/// or, for a 3-D result [examples, rows, columns] whose examples are grouped,
+///   ... row_tile . row_block . example . col_block . example_group (parallel)
+/// so the column block runs outside a group's examples and the rhs panel
+/// packed at it serves them all (a short last group is guarded on whole
+/// examples). This is where the epilogue is evaluated, from the block's
+/// accumulators.
 void tileStage(Stage s, const Dims &d, const TileShape &t, const TileLoops &l,
                bool parallel) {
-  if (t.examplesPerGroup > 1)
-    return tileGroupedStage(s, d, t, l, parallel);
   Var n = d.vars[0], m = d.vars[1];
   int cols = t.vectors * t.lanes;
   s.split(n, l.colBlock, n, cols, TailStrategy::ShiftInwards)
       .split(n, l.colVector, l.lane, t.lanes)
       .split(m, l.rowBlock, m, static_cast<int>(t.blockRows),
              TailStrategy::ShiftInwards)
-      .split(m, l.rowTile, l.row, t.rows, TailStrategy::ShiftInwards)
-      .reorder(l.lane, l.colVector, l.row, l.rowTile, l.colBlock, l.rowBlock);
+      .split(m, l.rowTile, l.row, t.rows, TailStrategy::ShiftInwards);
   if (t.lanes > 1)
     s.vectorize(l.lane);
   s.unroll(l.colVector).unroll(l.row);
-  VarOrRVar outer = l.rowBlock;
-  for (size_t i = 2; i < d.vars.size(); ++i) {
-    Var fused(i + 1 == d.vars.size() ? l.outer.name()
-                                     : "tile_outer" + std::to_string(i));
-    s.fuse(outer, d.vars[i], fused);
-    outer = fused;
+  if (t.examplesPerGroup > 1) {
+    s.split(d.vars[2], l.exampleGroup, l.example, t.examplesPerGroup,
+            TailStrategy::GuardWithIf)
+        .reorder(l.lane, l.colVector, l.row, l.rowTile, l.rowBlock, l.example,
+                 l.colBlock, l.exampleGroup)
+        .rename(l.exampleGroup, l.outer);
+  } else {
+    s.reorder(l.lane, l.colVector, l.row, l.rowTile, l.colBlock, l.rowBlock);
+    VarOrRVar outer = l.rowBlock;
+    for (size_t i = 2; i < d.vars.size(); ++i) {
+      Var fused(i + 1 == d.vars.size() ? l.outer.name()
+                                       : "tile_outer" + std::to_string(i));
+      s.fuse(outer, d.vars[i], fused);
+      outer = fused;
+    }
+    if (d.vars.size() == 2)
+      s.rename(l.rowBlock, l.outer);
   }
-  if (d.vars.size() == 2)
-    s.rename(l.rowBlock, l.outer);
   if (parallel)
     s.parallel(l.outer);
 }
