@@ -144,7 +144,9 @@ public:
       if (failed(emitTraining()))
         return failure();
     os << "void install_error_handler(void (*handler)(void *, const char *)) "
-          "{\n  halide_set_error_handler(handler);\n}\n\n";
+          "{\n  halide_set_error_handler(handler);\n}\n\n"
+       << "void install_do_par_for(mtc_do_par_for_fn do_par_for) {\n"
+          "  halide_set_custom_do_par_for(do_par_for);\n}\n\n";
     emitModel();
     return success();
   }
@@ -714,7 +716,8 @@ int run_all_reduce(int n, void **args) {
        << "  " << alignedStatic(forward) << ", " << perExample(forward) << ",\n"
        << "  " << kernels.symbols.size() << ", kernel_names,\n"
        << "  forward,\n  install_error_handler,\n"
-       << "  " << (training ? "&training" : "nullptr") << ",\n};\n\n"
+       << "  " << (training ? "&training" : "nullptr") << ",\n"
+       << "  install_do_par_for,\n};\n\n"
        << "} // namespace\n\n"
        << "extern \"C\" const mtc_model *mtc_model_get(void) { return "
           "&model; }\n";

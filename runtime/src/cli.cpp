@@ -13,6 +13,7 @@
 #include "mtc/predict.h"
 #include "mtc/session.h"
 #include "mtc/text_file.h"
+#include "mtc/thread_pool.h"
 #include "mtc/trainer.h"
 
 #include <CLI/CLI.hpp>
@@ -256,6 +257,7 @@ void runEval(const mtc_model &m, const std::string &data,
   trainingOf(m);
   checkCpuFeatures(m);
   installKernelErrorHandler(m);
+  installThreadPool(m);
   ParameterStore params(m);
   loadWeights(weights, params);
   Dataset dataset = Dataset::load(data, m, Dataset::Labels::Require);

@@ -6,6 +6,7 @@
 #include "mtc/init.h"
 #include "mtc/kernel_error.h"
 #include "mtc/model.h"
+#include "mtc/thread_pool.h"
 
 #include <fmt/format.h>
 
@@ -27,6 +28,7 @@ const mtc_model &checkedModel(const mtc_model &model) {
 Session::Session(const mtc_model &model, int64_t maxBatch)
     : m(checkedModel(model)), params(model) {
   installKernelErrorHandler(m);
+  installThreadPool(m);
   reserve(std::max<int64_t>(maxBatch, 1));
 }
 

@@ -16,6 +16,7 @@
 #include "mtc/plot.h"
 #include "mtc/progress.h"
 #include "mtc/schedule.h"
+#include "mtc/thread_pool.h"
 #include "mtc/train_log.h"
 #include "mtc/train_state.h"
 
@@ -67,6 +68,7 @@ void train(const mtc_model &model, const TrainOptions &o) {
   const mtc_training &training = trainingOf(model);
   checkCpuFeatures(model);
   installKernelErrorHandler(model);
+  installThreadPool(model);
   // Under mpirun, this process is one rank of the run: it trains on its
   // rows of every global batch; rank 0 alone writes the checkpoints, the
   // log, the plot and the progress, and evaluates --val.

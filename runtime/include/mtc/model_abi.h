@@ -15,6 +15,12 @@ extern "C" {
 
 typedef enum { MTC_F32 = 0, MTC_I32 = 1, MTC_U8 = 2 } mtc_dtype;
 
+/* Halide's parallel-loop interface (halide_task_t, halide_do_par_for_t):
+ * the runtime's thread pool implements it. */
+typedef int (*mtc_task_fn)(void *user_context, int index, uint8_t *closure);
+typedef int (*mtc_do_par_for_fn)(void *user_context, mtc_task_fn task, int min,
+                                 int size, uint8_t *closure);
+
 /* An input or output tensor. shape[0] == -1 is the batch dimension. */
 typedef struct {
   const char *name;      /* dataset name: "x", "tokens", "task"; outputs: task name */
@@ -139,6 +145,9 @@ typedef struct {
   void (*install_error_handler)(void (*handler)(void *user_context,
                                                 const char *message));
   const mtc_training *training; /* NULL: compiled for inference only */
+  /* Runs the kernels' parallel loops through `do_par_for` (the generated
+   * code calls halide_set_custom_do_par_for); NULL: Halide's own pool. */
+  void (*install_do_par_for)(mtc_do_par_for_fn do_par_for);
 } mtc_model;
 
 /* Defined by the generated code of each compiled model. */
