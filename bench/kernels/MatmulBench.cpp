@@ -9,14 +9,17 @@
 //    (operands read once, result written once; bandwidth measured here by a
 //    streaming read on all threads).
 // Kernels are compiled exactly as mtc compiles them (one-op mt.kernel,
-// lowerKernel, scheduleKernel), JIT for the host target; each time is the
-// median of 7 runs after one warm-up.
+// lowerKernel, scheduleKernel), JIT for the host target, their parallel
+// loops on the runtime's thread pool as in a compiled model; each time is
+// the median of 7 runs after one warm-up.
 //
 //   mt-bench-matmul [name-substring] [--asm DIR]
 
 #include "BenchKernel.h"
 
 #include "Conversion/MTToHalide/LowerPrimitive.h"
+
+#include "mtc/thread_pool.h"
 
 #include "mlir/Dialect/StandardOps/IR/Ops.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -236,6 +239,11 @@ double timeShape(mlir::MLIRContext &context, const Shape &shape,
     pipeline.compile_to_assembly(asmDir + "/" + fileNameOf(shape.name) + ".s",
                                  lowered.arguments(), "k", target);
   pipeline.compile_jit(target);
+  // The same ABI as Halide's JIT handler, whose user context is opaque.
+  pipeline.jit_handlers().custom_do_par_for = reinterpret_cast<int (*)(
+      Halide::JITUserContext *,
+      int (*)(Halide::JITUserContext *, int, uint8_t *), int, int, uint8_t *)>(
+      mtc::doParFor);
   Halide::Buffer<float> out(sizesOf(op->getResult(0).getType()));
   pipeline.realize(out, target);
   std::vector<double> times;
