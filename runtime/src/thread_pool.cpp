@@ -51,14 +51,21 @@ void relax() {
 #endif
 }
 
-/// Spins until `done()`, yielding the core now and then (a worker still
-/// finishing an iteration may be waiting for it).
-template <typename Done> void spinUntil(Done done) {
+/// Spins until `done()`, yielding the core every kSpinsPerYield pauses (a
+/// worker still finishing an iteration may be waiting for it); false if
+/// `deadline` passes first.
+template <typename Done>
+bool spinUntil(Done done, std::chrono::steady_clock::time_point deadline =
+                              std::chrono::steady_clock::time_point::max()) {
   for (unsigned spins = 1; !done(); ++spins) {
     relax();
-    if (spins % kSpinsPerYield == 0)
-      std::this_thread::yield();
+    if (spins % kSpinsPerYield != 0)
+      continue;
+    std::this_thread::yield();
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
   }
+  return true;
 }
 
 struct Loop {
@@ -84,17 +91,6 @@ struct Loop {
 /// entered there runs inline.
 thread_local bool insideLoop = false;
 
-int runInline(void *userContext, mtc_task_fn task, int min, int size,
-              uint8_t *closure) {
-  int error = 0;
-  for (int i = 0; i < size; ++i) {
-    int rc = task(userContext, min + i, closure);
-    if (rc != 0 && error == 0)
-      error = rc;
-  }
-  return error;
-}
-
 int threadCount() {
   if (const char *env = std::getenv("HL_NUM_THREADS")) {
     int n = std::atoi(env);
@@ -113,9 +109,11 @@ public:
 
   int run(void *userContext, mtc_task_fn task, int min, int size,
           uint8_t *closure) {
-    if (workers == 0 || size <= 1 || insideLoop || busy.exchange(true))
-      return runInline(userContext, task, min, size, closure);
     Loop loop{userContext, task, min, size, closure};
+    if (workers == 0 || size <= 1 || insideLoop || busy.exchange(true)) {
+      loop.work(); // inline, on this thread alone
+      return loop.error.load();
+    }
     current.store(&loop);
     generation.fetch_add(1);
     if (sleepers.load() > 0) {
@@ -151,20 +149,13 @@ private:
   /// Returns once `generation` is no longer `seen`: spinning first, then
   /// asleep.
   void waitForLoop(uint64_t seen) {
-    auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-    for (unsigned spins = 1; generation.load() == seen; ++spins) {
-      relax();
-      if (spins % kSpinsPerYield != 0)
-        continue;
-      std::this_thread::yield();
-      if (std::chrono::steady_clock::now() > deadline) {
-        std::unique_lock<std::mutex> lock(sleepMutex);
-        sleepers.fetch_add(1);
-        wake.wait(lock, [&] { return generation.load() != seen; });
-        sleepers.fetch_sub(1);
-        return;
-      }
-    }
+    auto moved = [&] { return generation.load() != seen; };
+    if (spinUntil(moved, std::chrono::steady_clock::now() + kSpinBeforeSleep))
+      return;
+    std::unique_lock<std::mutex> lock(sleepMutex);
+    sleepers.fetch_add(1);
+    wake.wait(lock, moved);
+    sleepers.fetch_sub(1);
   }
 
   const int workers;
