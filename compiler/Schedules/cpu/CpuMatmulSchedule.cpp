@@ -70,18 +70,28 @@ constexpr int64_t kMaxKBlock = 128;
 constexpr int64_t kMinRowBlocks = 8;
 
 /// Rows that share one packed rhs panel at least: examples with fewer rows
-/// (S = 16 or 64) are grouped until they have this many, so the panel is
-/// packed once per group and column block, not once per example.
+/// (S = 16, 64 or 128) are grouped until they have this many, so the panel
+/// is packed once per group and column block, not once per example.
 /// Measured (the token model's train step, S = 16, batch 64, Halide's
 /// profiler, 3 interleaved processes each, 2 vCPUs of an AMD EPYC Zen 3):
-/// its matmul kernels' time against its (unchanged) weight-gradient
-/// kernels' went from 1.86-1.96 to 1.66-1.75, about 10% less; before, the
-/// panel packing was 14-18% of each such kernel.
-constexpr int64_t kMinPanelRows = 128;
+/// 128 rows against none cut its matmul kernels' time by about 10%; the
+/// panel packing had been 14-18% of each such kernel.
+/// Measured again (mt-bench-matmul "seed l", the four FFN products x.W^T
+/// and dY.W, 3 interleaved runs each, 2 vCPUs of an AMD EPYC Zen 4 with
+/// AVX-512): perf put 15% of a seed FFN kernel in packing its panel per
+/// example, from rows of the staged [K, N] weight 8 KiB apart; summed
+/// medians 218 ms ungrouped (M = 128), 199 ms with 512 rows, 194 ms with
+/// 1024 (minima 202 / 192 / 187 ms).
+constexpr int64_t kMinPanelRows = 512;
+
+/// Example groups at the batch estimate at least, so the parallel loop
+/// over groups still has tasks to balance across the cores.
+constexpr int64_t kMinExampleGroups = 4;
 
 /// The largest rhs panel shared by a group of examples (all of K by one
-/// column block): it stays in L2 while the group's row tiles stream it.
-constexpr int64_t kMaxGroupPanelBytes = 64 * 1024;
+/// column block): it stays in L2 while the group's row tiles stream it
+/// (the seed FFN's K = 2048 by 48 AVX-512 columns is 384 KiB).
+constexpr int64_t kMaxGroupPanelBytes = 512 * 1024;
 
 /// A register tile: rows x vectors accumulators, plus `vectors` rhs loads
 /// and one broadcast live per K step.
@@ -471,7 +481,9 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   if (llvm::isa<MatmulOp>(s.op) && d.vars.size() == 3 && !batchRows &&
       mExtent < kMinPanelRows &&
       k * shape.vectors * shape.lanes * 4 <= kMaxGroupPanelBytes) {
-    int64_t group = (kMinPanelRows + mExtent - 1) / mExtent;
+    int64_t group = std::min(
+        (kMinPanelRows + mExtent - 1) / mExtent,
+        std::max<int64_t>(1, estimateOf(d.extents[2]) / kMinExampleGroups));
     if (d.extents[2] > 0)
       group = std::min(group, d.extents[2]);
     shape.examplesPerGroup = static_cast<int>(group);
