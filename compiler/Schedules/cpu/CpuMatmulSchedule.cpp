@@ -90,7 +90,8 @@ constexpr int64_t kMinExampleGroups = 4;
 
 /// The largest rhs panel shared by a group of examples (all of K by one
 /// column block): it stays in L2 while the group's row tiles stream it
-/// (the seed FFN's K = 2048 by 48 AVX-512 columns is 384 KiB).
+/// (the seed FFN's K = 2048 by 48 AVX-512 columns is 384 KiB of Zen 4's
+/// 1 MiB; AVX2's 24 columns, half that, of Zen 3's 512 KiB).
 constexpr int64_t kMaxGroupPanelBytes = 512 * 1024;
 
 /// A register tile: rows x vectors accumulators, plus `vectors` rhs loads
@@ -481,11 +482,10 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   if (llvm::isa<MatmulOp>(s.op) && d.vars.size() == 3 && !batchRows &&
       mExtent < kMinPanelRows &&
       k * shape.vectors * shape.lanes * 4 <= kMaxGroupPanelBytes) {
+    // At most the examples there are: a static count is its own estimate.
     int64_t group = std::min(
         (kMinPanelRows + mExtent - 1) / mExtent,
         std::max<int64_t>(1, estimateOf(d.extents[2]) / kMinExampleGroups));
-    if (d.extents[2] > 0)
-      group = std::min(group, d.extents[2]);
     shape.examplesPerGroup = static_cast<int>(group);
   }
 
