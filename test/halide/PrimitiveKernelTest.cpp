@@ -624,6 +624,15 @@ std::vector<Case> allCases() {
        "?x37x41xf32",
        {},
        matmul(false)},
+      // Examples grouped to share the rhs panel of all of K (512 by up to
+      // 48 columns, over 64 KiB), walked in K blocks of 128; batch 17 ends
+      // in a short group.
+      {"matmul_grouped_k_blocks",
+       "mt.matmul %a0, %a1",
+       {"?x24x512xf32", "512x56xf32"},
+       "?x24x56xf32",
+       {},
+       matmul(false)},
       {"batch_matmul",
        "mt.batch_matmul %a0, %a1",
        {"?x3x7x13xf32", "?x3x13x33xf32"},
@@ -1112,9 +1121,9 @@ std::vector<Case> avx2Cases() {
   for (const Case &c : allCases())
     for (const char *name :
          {"add", "gelu", "reduce_sum_inner", "reduce_mean_middle",
-          "matmul_tiles", "batch_matmul", "contract_leading_tiles",
-          "contract_leading_transposed_tiles", "contract_leading_k_blocks",
-          "scatter_add_wide", "one_hot"})
+          "matmul_tiles", "matmul_grouped_k_blocks", "batch_matmul",
+          "contract_leading_tiles", "contract_leading_transposed_tiles",
+          "contract_leading_k_blocks", "scatter_add_wide", "one_hot"})
       if (c.name == name)
         picked.push_back(c);
   return picked;
