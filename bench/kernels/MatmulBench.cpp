@@ -17,6 +17,8 @@
 
 #include "BenchKernel.h"
 
+#include "Codegen/KernelCodegenSettings.h"
+
 #include "Conversion/MTToHalide/LowerPrimitive.h"
 
 #include "mtc/thread_pool.h"
@@ -261,7 +263,8 @@ double timeShape(mlir::MLIRContext &context, const Shape &shape,
 int main(int argc, char **argv) {
   mlir::MLIRContext context;
   context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  Halide::Target target =
+      mt::kernelCodegenTarget(Halide::get_jit_target_from_environment());
   bool avx512 = target.has_feature(Halide::Target::AVX512);
   double peak = fmaPeak(avx512), bandwidth = readBandwidth();
   std::printf("target %s, %u threads\n", target.to_string().c_str(),

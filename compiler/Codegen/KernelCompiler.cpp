@@ -8,6 +8,7 @@
 #include "Codegen/KernelCompiler.h"
 
 #include "Codegen/FlatKernels.h"
+#include "Codegen/KernelCodegenSettings.h"
 
 #include "Conversion/MTToHalide/LowerKernel.h"
 #include "Schedules/Schedule.h"
@@ -73,8 +74,9 @@ buildPipeline(KernelOp kernel, const Halide::Target &target) {
 
 FailureOr<KernelLibrary> compileKernels(ModuleOp module,
                                         const KernelCompileOptions &options) {
-  Halide::Target target(options.halideTarget);
-  target = target.with_feature(Halide::Target::NoRuntime);
+  Halide::Target target =
+      kernelCodegenTarget(Halide::Target(options.halideTarget))
+          .with_feature(Halide::Target::NoRuntime);
   if (!options.asserts)
     target = target.with_feature(Halide::Target::NoAsserts)
                  .with_feature(Halide::Target::NoBoundsQuery);

@@ -5,6 +5,7 @@
 // and compileKernels gives two such kernels of different shapes one symbol.
 
 #include "Codegen/FlatKernels.h"
+#include "Codegen/KernelCodegenSettings.h"
 #include "Codegen/KernelCompiler.h"
 #include "Conversion/MTToHalide/LowerKernel.h"
 #include "Interpreter/Interpreter.h"
@@ -124,7 +125,8 @@ void expectFlatMatchesInterpreter(mlir::OwningOpRef<mlir::ModuleOp> module,
   mt::KernelOp flat = mt::cloneFlattened(kernel, builder);
   mlir::FailureOr<mt::LoweredKernel> lowered = mt::lowerKernel(flat);
   ASSERT_TRUE(mlir::succeeded(lowered));
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  Halide::Target target =
+      mt::kernelCodegenTarget(Halide::get_jit_target_from_environment());
   ASSERT_TRUE(mlir::succeeded(mt::scheduleKernel(*lowered, target)));
   Halide::Pipeline pipeline(lowered->outputFuncs());
 

@@ -11,6 +11,7 @@
 // softmax row, and a layer-norm row with four results. Floats agree within 1e-5
 // of the output's largest magnitude.
 
+#include "Codegen/KernelCodegenSettings.h"
 #include "Conversion/MTToHalide/LowerKernel.h"
 #include "Interpreter/Interpreter.h"
 #include "Schedules/Schedule.h"
@@ -194,7 +195,8 @@ TEST_P(MultiOpKernelTest, MatchesTheInterpreter) {
   EXPECT_EQ(lowered->anchor->getName().getStringRef(), c.anchor);
   EXPECT_EQ(lowered->anchorOutput.has_value(), c.anchorTilesAnOutput);
   EXPECT_EQ(lowered->outputs.size(), kernel.getNumResults());
-  Halide::Target target = Halide::get_jit_target_from_environment();
+  Halide::Target target =
+      mt::kernelCodegenTarget(Halide::get_jit_target_from_environment());
   ASSERT_TRUE(mlir::succeeded(mt::scheduleKernel(*lowered, target)));
   Halide::Pipeline pipeline(lowered->outputFuncs());
   pipeline.compile_jit(target);

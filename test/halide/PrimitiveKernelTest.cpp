@@ -10,6 +10,7 @@
 // against the reference interpreter, bit for bit (both follow
 // mt/Dialect/DropoutHash.h).
 
+#include "Codegen/KernelCodegenSettings.h"
 #include "Conversion/MTToHalide/LowerKernel.h"
 #include "Conversion/MTToHalide/LowerPrimitive.h"
 #include "Interpreter/Interpreter.h"
@@ -966,17 +967,21 @@ public:
   /// Lowers (and optionally schedules) the op's kernel over fresh
   /// ImageParams.
   bool build(bool scheduled, const Halide::Target &target) {
+    codegenTarget = mt::kernelCodegenTarget(target);
     mlir::FailureOr<mt::LoweredKernel> lowered =
         mt::lowerKernel(llvm::cast<mt::KernelOp>(op->getParentOp()));
-    if (mlir::failed(lowered) ||
-        (scheduled && mlir::failed(mt::scheduleKernel(*lowered, target))))
+    if (mlir::failed(lowered) || (scheduled && mlir::failed(mt::scheduleKernel(
+                                                   *lowered, codegenTarget))))
       return false;
     params = lowered->inputs;
     batch = lowered->batch;
     pipeline = Halide::Pipeline(lowered->outputFuncs());
-    pipeline.compile_jit(target);
+    pipeline.compile_jit(codegenTarget);
     return true;
   }
+
+  /// Runs the pipeline compiled by build (another target would recompile).
+  void realize(Halide::Buffer<> out) { pipeline.realize(out, codegenTarget); }
 
   mlir::RankedTensorType resultType() const {
     return op->getResult(0).getType().cast<mlir::RankedTensorType>();
@@ -987,6 +992,7 @@ public:
   std::vector<Halide::ImageParam> params;
   Halide::Param<int32_t> batch{"batch"};
   Halide::Pipeline pipeline;
+  Halide::Target codegenTarget;
 };
 
 class PrimitiveKernelTest : public ::testing::TestWithParam<Case> {
@@ -1066,7 +1072,7 @@ void PrimitiveKernelTest::check(const Halide::Target &target, bool scheduled) {
     Halide::Type outType =
         *mt::getHalideType(kernel.resultType().getElementType());
     Halide::Buffer<> out(outType, halideSizes(outShape));
-    kernel.pipeline.realize(out, target);
+    kernel.realize(out);
 
     Tensor want = c.reference(inputs, outShape);
     ASSERT_EQ(want.data.size(), static_cast<size_t>(numElements(outShape)));
@@ -1196,7 +1202,7 @@ TEST_F(KernelErrorTest, GatherOutOfRangeIsARuntimeError) {
     // With an error handler installed the pipeline reports and returns
     // instead of aborting.
     jitErrors.clear();
-    kernel.pipeline.realize(out);
+    kernel.realize(out);
     EXPECT_NE(
         jitErrors.find("mt.gather: index 4 is outside the table of 4 rows"),
         std::string::npos)
@@ -1204,7 +1210,7 @@ TEST_F(KernelErrorTest, GatherOutOfRangeIsARuntimeError) {
     // A valid index afterwards runs normally.
     ids(1, 1) = 3;
     jitErrors.clear();
-    kernel.pipeline.realize(out);
+    kernel.realize(out);
     EXPECT_EQ(jitErrors, "");
     EXPECT_EQ(out(0, 1, 1), 1.0f);
   }
@@ -1298,7 +1304,7 @@ TEST_F(DropoutMaskKernelTest, MatchesTheInterpreterBitForBit) {
           kernel.params[1].set(seedBuffer);
           kernel.batch.set(static_cast<int32_t>(batch));
           Halide::Buffer<float> out(halideSizes(shape));
-          kernel.pipeline.realize(out);
+          kernel.realize(out);
           const std::vector<double> &expected = want->front().data;
           ASSERT_EQ(expected.size(),
                     static_cast<size_t>(out.number_of_elements()));
@@ -1357,7 +1363,7 @@ TEST_F(BatchInvarianceTest, MatmulRowsAreBitIdenticalAtEveryBatch) {
       kernel.batch.set(static_cast<int32_t>(batch));
       Halide::Buffer<float> out(
           halideSizes(resolve(kernel.resultType().getShape(), batch)));
-      kernel.pipeline.realize(out);
+      kernel.realize(out);
       if (reference.empty()) {
         reference.assign(out.data(), out.data() + out.number_of_elements());
         continue;
