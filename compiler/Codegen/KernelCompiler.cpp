@@ -1,7 +1,8 @@
 //===- KernelCompiler.cpp - mt.kernel -> ahead-of-time Halide objects -----===//
 //
 // Deduplicates kernels by structure, builds each distinct kernel's pipeline
-// serially (it reads MLIR), then compiles the pipelines on worker threads.
+// serially (it reads MLIR), then compiles the pipelines, and the Halide
+// runtime they link against, on worker threads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -134,25 +135,43 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
     }
   }
 
+  // Job 0 is the Halide runtime when it is asked for: queued first, as the
+  // longest single job, so no core idles at the end.
+  bool withRuntime = !options.runtimeObject.empty();
+  size_t firstKernelJob = withRuntime ? 1 : 0;
+  size_t jobs = firstKernelJob + distinct.size();
   library.objectFiles.resize(distinct.size());
+  auto compileJob = [&](size_t job) {
+    if (job < firstKernelJob) {
+      Halide::compile_standalone_runtime(options.runtimeObject,
+                                         Halide::Target(options.halideTarget));
+      return;
+    }
+    size_t i = job - firstKernelJob;
+    const std::string &symbol = library.symbols[i];
+    std::string base = options.outputDir + "/" + symbol;
+    auto &[pipeline, arguments] = pipelines[i];
+    pipeline.compile_to_object(base + ".o", arguments, symbol, target);
+    if (options.emitStatements)
+      pipeline.compile_to_lowered_stmt(base + ".stmt", arguments, Halide::Text,
+                                       target);
+    library.objectFiles[i] = base + ".o";
+  };
   std::atomic<size_t> next{0};
   std::mutex errorMutex;
   std::string firstError;
   auto worker = [&]() {
-    for (size_t i = next++; i < distinct.size(); i = next++) {
-      const std::string &symbol = library.symbols[i];
-      std::string base = options.outputDir + "/" + symbol;
+    for (size_t job = next++; job < jobs; job = next++) {
       try {
-        auto &[pipeline, arguments] = pipelines[i];
-        pipeline.compile_to_object(base + ".o", arguments, symbol, target);
-        if (options.emitStatements)
-          pipeline.compile_to_lowered_stmt(base + ".stmt", arguments,
-                                           Halide::Text, target);
-        library.objectFiles[i] = base + ".o";
+        compileJob(job);
       } catch (const Halide::Error &error) {
         std::lock_guard<std::mutex> lock(errorMutex);
         if (firstError.empty())
-          firstError = symbol + ": " + error.what();
+          firstError =
+              (job < firstKernelJob
+                   ? std::string("the Halide runtime")
+                   : "kernel " + library.symbols[job - firstKernelJob]) +
+              ": " + error.what();
       }
     }
   };
@@ -162,23 +181,12 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
   for (auto &w : workers)
     w.get();
   if (!firstError.empty()) {
-    module.emitError() << "Halide failed to compile kernel " << firstError;
+    module.emitError() << "Halide failed to compile " << firstError;
     return failure();
   }
+  if (withRuntime)
+    library.objectFiles.push_back(options.runtimeObject);
   return library;
-}
-
-LogicalResult compileHalideRuntime(const std::string &halideTarget,
-                                   const std::string &objectPath,
-                                   std::string &error) {
-  try {
-    Halide::compile_standalone_runtime(objectPath,
-                                       Halide::Target(halideTarget));
-    return success();
-  } catch (const Halide::Error &e) {
-    error = e.what();
-    return failure();
-  }
 }
 
 } // namespace mt

@@ -44,6 +44,7 @@ struct KernelLibrary {
   /// of the runtime's reduction hook, which the host code defines
   /// (HostCodegen.h); their symbolOf is `mt_all_reduce_<operand count>`.
   llvm::DenseSet<mlir::Operation *> allReduces;
+  /// The kernels' objects, then the Halide runtime's (if it was asked for).
   std::vector<std::string> objectFiles;
 };
 
@@ -57,17 +58,18 @@ struct KernelCompileOptions {
   /// with training: 52 -> 34 s of Halide compile on 2 threads): the
   /// generated host code builds every buffer from the same IR.
   bool asserts = false;
+  /// Where to write the Halide runtime the kernels link against (one per
+  /// binary; none if empty). It is compiled on the same workers as the
+  /// kernels: measured, it took 0.9 s of one core after them, the other
+  /// idle.
+  std::string runtimeObject;
 };
 
-/// Compiles every mt.kernel of `module`. Failures are reported as
-/// diagnostics on the offending op.
+/// Compiles every mt.kernel of `module`, and the Halide runtime if
+/// options.runtimeObject names a file. Failures are reported as
+/// diagnostics on the offending op (on the module for the runtime).
 mlir::FailureOr<KernelLibrary>
 compileKernels(mlir::ModuleOp module, const KernelCompileOptions &options);
-
-/// Writes the Halide runtime (one per binary) as an object file.
-mlir::LogicalResult compileHalideRuntime(const std::string &halideTarget,
-                                         const std::string &objectPath,
-                                         std::string &error);
 
 } // namespace mt
 

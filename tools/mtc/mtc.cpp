@@ -358,6 +358,8 @@ int main(int argc, char **argv) {
   kernelOptions.emitStatements = emitStage == Emit::HalideStmt;
   kernelOptions.threads = jobs;
   kernelOptions.asserts = kernelAsserts;
+  if (emitStage != Emit::HalideStmt)
+    kernelOptions.runtimeObject = (work + "/halide_runtime.o").str();
   FailureOr<mt::KernelLibrary> kernels =
       mt::compileKernels(*module, kernelOptions);
   if (failed(kernels))
@@ -366,11 +368,6 @@ int main(int argc, char **argv) {
     return 0;
 
   std::vector<std::string> objects = kernels->objectFiles;
-  std::string runtimeObject = (work + "/halide_runtime.o").str();
-  if (failed(
-          mt::compileHalideRuntime(target.to_string(), runtimeObject, error)))
-    return fail("Halide runtime: " + error);
-  objects.push_back(runtimeObject);
 
   mt::HostCodegenOptions hostOptions;
   hostOptions.modelName = stem;
