@@ -634,6 +634,15 @@ std::vector<Case> allCases() {
        "?x24x56xf32",
        {},
        matmul(false)},
+      // A [out, in] weight of 136 x 1000 elements: staged into [K, N] by all
+      // threads (kMinParallelStagedElements), rows of 8 tiles each shifted
+      // inwards at both ragged edges.
+      {"matmul_transpose_rhs_parallel_staging",
+       "mt.matmul %a0, %a1 {transpose_rhs = true}",
+       {"?x8x1000xf32", "136x1000xf32"},
+       "?x8x136xf32",
+       {},
+       matmul(true)},
       {"batch_matmul",
        "mt.batch_matmul %a0, %a1",
        {"?x3x7x13xf32", "?x3x13x33xf32"},
@@ -1127,7 +1136,8 @@ std::vector<Case> avx2Cases() {
   for (const Case &c : allCases())
     for (const char *name :
          {"add", "gelu", "reduce_sum_inner", "reduce_mean_middle",
-          "matmul_tiles", "matmul_grouped_k_blocks", "batch_matmul",
+          "matmul_tiles", "matmul_grouped_k_blocks",
+          "matmul_transpose_rhs_parallel_staging", "batch_matmul",
           "contract_leading_tiles", "contract_leading_transposed_tiles",
           "contract_leading_k_blocks", "scatter_add_wide", "one_hot"})
       if (c.name == name)
