@@ -16,31 +16,19 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "bench", "e2e"))
+import e2e  # noqa: E402  (machine(), timed())
+
 MODELS = {
     "small": os.path.join(ROOT, "bench", "models", "small.mlir"),
     "seed_size": os.path.join(ROOT, "bench", "models", "seed_size.mlir"),
     "tokens": os.path.join(ROOT, "bench", "models", "tokens.mlir"),
     "digits": os.path.join(ROOT, "examples", "digits.mlir"),
 }
-
-
-def load():
-    return " ".join(open("/proc/loadavg").read().split()[:3])
-
-
-def compile_seconds(mtc, model, output):
-    start = time.perf_counter()
-    result = subprocess.run([mtc, model, "-o", output], capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        sys.exit("%s %s failed:\n%s" % (mtc, model, result.stderr))
-    return elapsed
 
 
 def main():
@@ -56,17 +44,17 @@ def main():
         if name not in MODELS:
             sys.exit("unknown model %r (known: %s)" % (name, ", ".join(MODELS)))
     work = tempfile.mkdtemp(prefix="bench-compile-")
-    print("load before: " + load(), flush=True)
+    print("machine: " + e2e.machine(), flush=True)
     times = {}
     for name in models:
         for _ in range(args.runs):
             for label, mtc in builds:
-                seconds = compile_seconds(mtc, MODELS[name], os.path.join(work, name))
+                seconds = e2e.timed([mtc, MODELS[name], "-o", os.path.join(work, name)])
                 times.setdefault((label, name), []).append(seconds)
         print("  " + name + ": " + "; ".join(
             "%s %s" % (label, " ".join("%.1f" % t for t in times[label, name]))
             for label, _ in builds), flush=True)
-    print("load after: " + load())
+    print("load after: " + " ".join(open("/proc/loadavg").read().split()[:3]))
     header = "%-10s" % "model"
     for label, _ in builds:
         header += " %16s" % (label + " best / median")

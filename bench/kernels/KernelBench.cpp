@@ -157,8 +157,7 @@ double timeKernel(mlir::Operation *op, int batch, bool scheduled,
 int main(int argc, char **argv) {
   mlir::MLIRContext context;
   context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  Halide::Target target =
-      mt::kernelCodegenTarget(Halide::get_jit_target_from_environment());
+  Halide::Target target = mt::kernelJitTarget();
   std::printf("target %s, natural f32 vector %d\n", target.to_string().c_str(),
               target.natural_vector_size(Halide::Float(32)));
   std::printf("%-42s %14s %14s %8s\n", "kernel", "unscheduled ms",

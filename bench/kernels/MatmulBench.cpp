@@ -263,8 +263,7 @@ double timeShape(mlir::MLIRContext &context, const Shape &shape,
 int main(int argc, char **argv) {
   mlir::MLIRContext context;
   context.loadDialect<mt::MTDialect, mlir::StandardOpsDialect>();
-  Halide::Target target =
-      mt::kernelCodegenTarget(Halide::get_jit_target_from_environment());
+  Halide::Target target = mt::kernelJitTarget();
   bool avx512 = target.has_feature(Halide::Target::AVX512);
   double peak = fmaPeak(avx512), bandwidth = readBandwidth();
   std::printf("target %s, %u threads\n", target.to_string().c_str(),

@@ -30,4 +30,8 @@ Halide::Target kernelCodegenTarget(Halide::Target target) {
   return target.with_feature(Halide::Target::DisableLLVMLoopOpt);
 }
 
+Halide::Target kernelJitTarget() {
+  return kernelCodegenTarget(Halide::get_jit_target_from_environment());
+}
+
 } // namespace mt

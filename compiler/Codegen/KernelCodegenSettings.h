@@ -38,6 +38,10 @@ namespace mt {
 /// libLLVM.
 Halide::Target kernelCodegenTarget(Halide::Target target);
 
+/// This machine's JIT target (HL_JIT_TARGET if set) as kernels are compiled
+/// for it: what the kernel benches and tests JIT-compile.
+Halide::Target kernelJitTarget();
+
 } // namespace mt
 
 #endif // MT_CODEGEN_KERNELCODEGENSETTINGS_H

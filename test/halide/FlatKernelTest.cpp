@@ -125,8 +125,7 @@ void expectFlatMatchesInterpreter(mlir::OwningOpRef<mlir::ModuleOp> module,
   mt::KernelOp flat = mt::cloneFlattened(kernel, builder);
   mlir::FailureOr<mt::LoweredKernel> lowered = mt::lowerKernel(flat);
   ASSERT_TRUE(mlir::succeeded(lowered));
-  Halide::Target target =
-      mt::kernelCodegenTarget(Halide::get_jit_target_from_environment());
+  Halide::Target target = mt::kernelJitTarget();
   ASSERT_TRUE(mlir::succeeded(mt::scheduleKernel(*lowered, target)));
   Halide::Pipeline pipeline(lowered->outputFuncs());
 

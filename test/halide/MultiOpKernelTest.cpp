@@ -195,8 +195,7 @@ TEST_P(MultiOpKernelTest, MatchesTheInterpreter) {
   EXPECT_EQ(lowered->anchor->getName().getStringRef(), c.anchor);
   EXPECT_EQ(lowered->anchorOutput.has_value(), c.anchorTilesAnOutput);
   EXPECT_EQ(lowered->outputs.size(), kernel.getNumResults());
-  Halide::Target target =
-      mt::kernelCodegenTarget(Halide::get_jit_target_from_environment());
+  Halide::Target target = mt::kernelJitTarget();
   ASSERT_TRUE(mlir::succeeded(mt::scheduleKernel(*lowered, target)));
   Halide::Pipeline pipeline(lowered->outputFuncs());
   pipeline.compile_jit(target);
