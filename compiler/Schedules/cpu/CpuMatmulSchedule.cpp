@@ -191,6 +191,8 @@ struct TileShape {
   /// Examples (the outermost batch dimension) per group that shares the
   /// packed rhs panels; 1: no grouping.
   int examplesPerGroup = 1;
+  /// Whether the register tile's K loop runs kUnrolledKSteps per iteration.
+  bool unrollK = true;
 };
 
 /// Tiles one (specialization of a) stage: loops, innermost first,
@@ -274,8 +276,9 @@ void scheduleAccumulator(Func acc, const Func &rhs, const Func &out,
     blockLoop = rvars[1];
   update.reorder(order);
   update.unroll(n).unroll(row);
-  unrollKSteps(update, kBlock < kExtent ? kInner : k,
-               std::min(kBlock, kExtent));
+  if (t.unrollK)
+    unrollKSteps(update, kBlock < kExtent ? kInner : k,
+                 std::min(kBlock, kExtent));
   if (t.lanes > 1) {
     acc.vectorize(lane);
     update.vectorize(lane);
@@ -564,6 +567,15 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
                  std::max<int64_t>(shape.rows, (mExtent + kMinRowBlocks - 1) /
                                                    kMinRowBlocks / shape.rows *
                                                    shape.rows));
+
+  // Two K steps of a tile that fills every vector register (AVX2's 3 x 4)
+  // and reads its lhs transposed made LLVM spill an accumulator in the loop
+  // (mt-bench-matmul "seed self-attn P^T.dO", 7 interleaved runs, Zen 3:
+  // min / median 5.7 / 6.3 ms in one step, 8.0 / 8.8 ms in two).
+  auto bmm = llvm::dyn_cast<BatchMatmulOp>(s.op);
+  int vectorRegisters = target.has_feature(Halide::Target::AVX512) ? 32 : 16;
+  shape.unrollK = !(bmm && bmm.getTransposeLhs() &&
+                    shape.vectors * (shape.rows + 1) + 1 >= vectorRegisters);
 
   TileLoops loops;
   Func out = s.out;
