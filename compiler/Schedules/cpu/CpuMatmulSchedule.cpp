@@ -526,9 +526,10 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
   }
   TileShape shape;
   shape.lanes = nExtent >= width ? width : powerOfTwoBelow(nExtent);
-  shape.vectors = static_cast<int>(
-      std::clamp<int64_t>(nExtent / shape.lanes, 1, tile.vectors));
-  shape.vectors = leastWastefulVectors(nExtent, shape.lanes, shape.vectors);
+  shape.vectors = leastWastefulVectors(
+      nExtent, shape.lanes,
+      static_cast<int>(
+          std::clamp<int64_t>(nExtent / shape.lanes, 1, tile.vectors)));
   // Rows that are the batch (a 2-D lhs [?, K]: the heads and the task
   // encoder, well under 1% of the flops) keep one-row tiles: a tile
   // specialized on the batch size computes a row with other instructions
