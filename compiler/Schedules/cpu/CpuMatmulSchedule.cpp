@@ -116,12 +116,30 @@ void unrollKSteps(Stage update, RVar k, int64_t extent) {
   update.split(k, kPair, kStep, kUnrolledKSteps).unroll(kStep);
 }
 
+/// Whether a matmul or batch_matmul tile of `vectors` x `rows` runs
+/// kUnrolledKSteps per iteration: not when it fills every vector register
+/// (AVX2's 3 x 4) and reads its lhs transposed, where LLVM spilled an
+/// accumulator in the loop (mt-bench-matmul "seed self-attn P^T.dO", 7
+/// interleaved runs, Zen 3: min / median 5.7 / 6.3 ms in one step, 8.0 /
+/// 8.8 ms in two).
+bool unrollsKSteps(mlir::Operation *op, int vectors, int rows,
+                   int vectorRegisters) {
+  auto bmm = llvm::dyn_cast<BatchMatmulOp>(op);
+  bool fillsRegisters = vectors * (rows + 1) + 1 >= vectorRegisters;
+  return !(bmm && bmm.getTransposeLhs() && fillsRegisters);
+}
+
 /// A register tile: rows x vectors accumulators, plus `vectors` rhs loads
 /// and one broadcast live per K step.
 struct RegisterTile {
   int vectors;
   int rows;
 };
+
+/// The vector registers of a target: 32 zmm with AVX-512, else 16 ymm.
+int vectorRegistersOf(const Halide::Target &target) {
+  return target.has_feature(Halide::Target::AVX512) ? 32 : 16;
+}
 
 /// The register tiles of a target in order of preference; the first whose
 /// row count divides the rows of the product is taken, so no row tile needs
@@ -191,7 +209,8 @@ struct TileShape {
   /// Examples (the outermost batch dimension) per group that shares the
   /// packed rhs panels; 1: no grouping.
   int examplesPerGroup = 1;
-  /// Whether the register tile's K loop runs kUnrolledKSteps per iteration.
+  /// Whether the register tile's K loop runs kUnrolledKSteps per iteration
+  /// (unrollsKSteps).
   bool unrollK = true;
 };
 
@@ -263,10 +282,12 @@ void scheduleAccumulator(Func acc, const Func &rhs, const Func &out,
   // k_block, or for contract_leading the next leading index (an example).
   std::vector<VarOrRVar> order{lane, n, row};
   std::optional<RVar> blockLoop;
+  RVar innerK = k; // the register tile's loop, of kBlock steps
   if (kBlock < kExtent) {
     update.split(k, kOuter, kInner, static_cast<int>(kBlock));
     order.insert(order.end(), {kInner, rowTile, kOuter});
     blockLoop = kOuter;
+    innerK = kInner;
   } else {
     order.insert(order.end(), {k, rowTile});
   }
@@ -277,8 +298,7 @@ void scheduleAccumulator(Func acc, const Func &rhs, const Func &out,
   update.reorder(order);
   update.unroll(n).unroll(row);
   if (t.unrollK)
-    unrollKSteps(update, kBlock < kExtent ? kInner : k,
-                 std::min(kBlock, kExtent));
+    unrollKSteps(update, innerK, kBlock);
   if (t.lanes > 1) {
     acc.vectorize(lane);
     update.vectorize(lane);
@@ -569,14 +589,8 @@ void cpu::scheduleMatmul(const MatmulStages &s, const Halide::Target &target) {
                                                    kMinRowBlocks / shape.rows *
                                                    shape.rows));
 
-  // Two K steps of a tile that fills every vector register (AVX2's 3 x 4)
-  // and reads its lhs transposed made LLVM spill an accumulator in the loop
-  // (mt-bench-matmul "seed self-attn P^T.dO", 7 interleaved runs, Zen 3:
-  // min / median 5.7 / 6.3 ms in one step, 8.0 / 8.8 ms in two).
-  auto bmm = llvm::dyn_cast<BatchMatmulOp>(s.op);
-  int vectorRegisters = target.has_feature(Halide::Target::AVX512) ? 32 : 16;
-  shape.unrollK = !(bmm && bmm.getTransposeLhs() &&
-                    shape.vectors * (shape.rows + 1) + 1 >= vectorRegisters);
+  shape.unrollK = unrollsKSteps(s.op, shape.vectors, shape.rows,
+                                vectorRegistersOf(target));
 
   TileLoops loops;
   Func out = s.out;
