@@ -5,7 +5,8 @@
 // one Halide pipeline: one ImageParam per kernel input, the body lowered op
 // by op (compiler/Conversion/MTToHalide/LowerKernel.h), every stage
 // scheduled for the target (compiler/Schedules/Schedule.h), compiled ahead
-// of time into an object file with no Halide runtime of its own. The seed
+// of time with no Halide runtime of its own, several kernels to an object
+// file (mt_kernels_<n>.o). The seed
 // model's identical layers thus share their kernels, and so do elementwise
 // kernels that differ only in shape (FlatKernels.h). Calling convention of
 // every compiled kernel (one buffer per result, in yield order):
