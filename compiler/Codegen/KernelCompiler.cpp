@@ -206,8 +206,11 @@ FailureOr<KernelLibrary> compileKernels(ModuleOp module,
   std::vector<std::future<void>> workers;
   for (unsigned t = 0; t < std::max(1u, options.threads); ++t)
     workers.push_back(std::async(std::launch::async, worker));
+  bool sideJobDone = !options.whileCompiling || options.whileCompiling(library);
   for (auto &w : workers)
     w.get();
+  if (!sideJobDone)
+    return failure();
   if (!firstError.empty()) {
     module.emitError() << "Halide failed to compile " << firstError;
     return failure();

@@ -27,6 +27,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -64,11 +65,16 @@ struct KernelCompileOptions {
   /// kernels: measured, it took 0.9 s of one core after them, the other
   /// idle.
   std::string runtimeObject;
+  /// Run on the calling thread while the workers compile, once the library
+  /// knows every kernel's symbol (its objectFiles are not written yet); its
+  /// failure fails the compilation. The generated host code is built here.
+  std::function<bool(const KernelLibrary &)> whileCompiling;
 };
 
 /// Compiles every mt.kernel of `module`, and the Halide runtime if
 /// options.runtimeObject names a file. Failures are reported as
-/// diagnostics on the offending op (on the module for the runtime).
+/// diagnostics on the offending op (on the module for the runtime), or by
+/// options.whileCompiling.
 mlir::FailureOr<KernelLibrary>
 compileKernels(mlir::ModuleOp module, const KernelCompileOptions &options);
 

@@ -360,34 +360,44 @@ int main(int argc, char **argv) {
   kernelOptions.asserts = kernelAsserts;
   if (emitStage != Emit::HalideStmt)
     kernelOptions.runtimeObject = (work + "/halide_runtime.o").str();
+
+  // The host code needs the kernels' symbols, not their objects: it is
+  // generated and compiled (by `c++`, another process) while the kernels
+  // compile.
+  std::string hostSource = (work + "/" + stem + "_model.cpp").str();
+  std::string hostObject = (work + "/" + stem + "_model.o").str();
+  mt::ToolchainOptions toolchain;
+  toolchain.sanitize = sanitize;
+  std::string hostError;
+  if (emitStage != Emit::HalideStmt)
+    kernelOptions.whileCompiling = [&](const mt::KernelLibrary &kernels) {
+      mt::HostCodegenOptions hostOptions;
+      hostOptions.modelName = stem;
+      hostOptions.fingerprint = fingerprintOf(*module);
+      hostOptions.halideTarget = target.to_string();
+      hostOptions.requiredCpuFeatures = features;
+      {
+        std::error_code ec;
+        llvm::raw_fd_ostream os(hostSource, ec);
+        if (ec) {
+          hostError = "cannot write " + hostSource + ": " + ec.message();
+          return false;
+        }
+        if (failed(mt::emitHostCode(*module, kernels, hostOptions, os)))
+          return false; // reported as a diagnostic
+      }
+      return mt::compileHostCode(hostSource, hostObject, toolchain, hostError);
+    };
   FailureOr<mt::KernelLibrary> kernels =
       mt::compileKernels(*module, kernelOptions);
+  if (!hostError.empty())
+    return fail(hostError);
   if (failed(kernels))
     return 1;
   if (emitStage == Emit::HalideStmt)
     return 0;
 
   std::vector<std::string> objects = kernels->objectFiles;
-
-  mt::HostCodegenOptions hostOptions;
-  hostOptions.modelName = stem;
-  hostOptions.fingerprint = fingerprintOf(*module);
-  hostOptions.halideTarget = target.to_string();
-  hostOptions.requiredCpuFeatures = features;
-  std::string hostSource = (work + "/" + stem + "_model.cpp").str();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(hostSource, ec);
-    if (ec)
-      return fail("cannot write " + hostSource + ": " + ec.message());
-    if (failed(mt::emitHostCode(*module, *kernels, hostOptions, os)))
-      return 1;
-  }
-  std::string hostObject = (work + "/" + stem + "_model.o").str();
-  mt::ToolchainOptions toolchain;
-  toolchain.sanitize = sanitize;
-  if (!mt::compileHostCode(hostSource, hostObject, toolchain, error))
-    return fail(error);
   objects.push_back(hostObject);
   if (emitStage == Emit::Object)
     return 0;
